@@ -1,0 +1,109 @@
+//! The one error type of the crate.
+
+use thiserror::Error;
+
+/// Everything that can go wrong in this crate.
+///
+/// Every fallible call validates its input before it touches the model, so a model that was valid
+/// before a failed call is unchanged after it. Rejected numbers are stored as `f64` so that the
+/// error type does not depend on the model's float type.
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The data's column count differs from what the model expects.
+    #[error("data must have {expected} columns, found {found}")]
+    ShapeMismatch {
+        /// Columns the model expects (`n_inputs`, or `n_hidden` for codes given to `decode`).
+        expected: usize,
+        /// Columns the data has.
+        found: usize,
+    },
+    /// `fit` was given a matrix with no rows.
+    #[error("training data must have at least one row")]
+    EmptyInput,
+    /// The data holds a NaN or an infinite value.
+    #[error("data must be finite, found {value} at row {row}, column {column}")]
+    NonFiniteInput {
+        /// Row of the first offending value.
+        row: usize,
+        /// Column of the first offending value.
+        column: usize,
+        /// The offending value.
+        value: f64,
+    },
+    /// Binary cross-entropy was asked of targets outside `[0, 1]`.
+    #[error(
+        "binary cross-entropy needs targets in [0, 1], found {value} at row {row}, column {column}"
+    )]
+    TargetOutOfRange {
+        /// Row of the first offending value.
+        row: usize,
+        /// Column of the first offending value.
+        column: usize,
+        /// The offending value.
+        value: f64,
+    },
+    /// Binary cross-entropy was asked of a model whose output activation is not the sigmoid.
+    #[error("binary cross-entropy needs a sigmoid output activation, the model's is {activation}")]
+    BceNeedsSigmoid {
+        /// Name of the model's output activation.
+        activation: &'static str,
+    },
+    /// The learning rate is not finite and positive.
+    #[error("learning rate must be finite and > 0, got {0}")]
+    InvalidLearningRate(f64),
+    /// The momentum is outside `[0, 1)`.
+    #[error("momentum must be finite and in [0, 1), got {0}")]
+    InvalidMomentum(f64),
+    /// The weight decay is negative or not finite.
+    #[error("weight decay must be finite and >= 0, got {0}")]
+    InvalidWeightDecay(f64),
+    /// The loss tolerance is negative or not finite.
+    #[error("tolerance must be finite and >= 0, got {0}")]
+    InvalidTolerance(f64),
+    /// `epochs` is zero.
+    #[error("epochs must be > 0")]
+    ZeroEpochs,
+    /// `batch_size` is zero.
+    #[error("batch size must be > 0")]
+    ZeroBatchSize,
+    /// A model was asked for with no inputs.
+    #[error("n_inputs must be > 0")]
+    ZeroInputs,
+    /// A model was asked for with no hidden units.
+    #[error("n_hidden must be > 0")]
+    ZeroHiddenUnits,
+    /// Parameters given to `from_parts` have shapes that do not fit together.
+    #[error(
+        "inconsistent parameter shapes: W is {w_rows}x{w_cols}, b1 has {b1_len} entries, \
+         b2 has {b2_len} (expected b1 = {w_rows}, b2 = {w_cols})"
+    )]
+    InconsistentParts {
+        /// Rows of `W` (`n_hidden`).
+        w_rows: usize,
+        /// Columns of `W` (`n_inputs`).
+        w_cols: usize,
+        /// Length of `b1`.
+        b1_len: usize,
+        /// Length of `b2`.
+        b2_len: usize,
+    },
+    /// A parameter given to `from_parts` is NaN or infinite.
+    #[error("parameter {name} must be finite")]
+    NonFiniteParameter {
+        /// `"W"`, `"b1"` or `"b2"`.
+        name: &'static str,
+    },
+    /// Training produced a non-finite loss or parameter; the parameters were restored to those at
+    /// the end of the last completed epoch (the initial ones if none completed).
+    #[error("training diverged in epoch {epoch}, batch {batch}: parameters restored")]
+    Diverged {
+        /// Epoch (0-based) in which the non-finite value appeared.
+        epoch: usize,
+        /// Batch (0-based, within the epoch) in which it appeared.
+        batch: usize,
+    },
+}
+
+/// The crate's result type.
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,42 @@
+//! The float bound shared by every type: `f32` and `f64`.
+
+use ndarray::NdFloat;
+use num_traits::FromPrimitive;
+
+/// A float type the crate computes in: implemented for `f32` and `f64`.
+///
+/// Sealed: the numerics (tolerances, stable sigmoid and softplus) are written for these two.
+pub trait Float: NdFloat + FromPrimitive + Default + sealed::Sealed {
+    /// Converts an `f64` to this type (rounding to nearest for `f32`).
+    fn cast(x: f64) -> Self;
+    /// Widens this value to `f64`.
+    fn as_f64(self) -> f64;
+}
+
+impl Float for f64 {
+    #[inline(always)]
+    fn cast(x: f64) -> Self {
+        x
+    }
+    #[inline(always)]
+    fn as_f64(self) -> f64 {
+        self
+    }
+}
+
+impl Float for f32 {
+    #[inline(always)]
+    fn cast(x: f64) -> Self {
+        x as f32
+    }
+    #[inline(always)]
+    fn as_f64(self) -> f64 {
+        f64::from(self)
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+}

@@ -1,0 +1,118 @@
+//! Reconstruction losses: their value and their gradient with respect to the output logits.
+
+use crate::{Activation, Float};
+
+/// The reconstruction loss that training minimises.
+///
+/// Both are means over **all** elements of a batch (PyTorch's `reduction = "mean"`): for a batch of
+/// `B` rows and `n_inputs` columns, `m = B · n_inputs`.
+///
+/// # Formula
+/// ```text
+/// Mse                 L = (1/m) Σ (z − x)²
+///                     ∂L/∂a2 = 2 (z − x) f'(a2) / m
+/// BinaryCrossEntropy  L = (1/m) Σ softplus(a2) − x a2        (= −(x ln z + (1 − x) ln(1 − z)))
+///                     ∂L/∂a2 = (z − x) / m                    (sigmoid output)
+/// ```
+/// Binary cross-entropy is computed from the logits `a2`, with
+/// `softplus(a) = max(a, 0) + ln(1 + e^(−|a|))`, so it never takes `ln 0` and needs no clamping.
+/// It needs a sigmoid output and targets in `[0, 1]`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Loss {
+    /// Mean squared error.
+    #[default]
+    Mse,
+    /// Binary cross-entropy of a sigmoid output.
+    BinaryCrossEntropy,
+}
+
+/// `ln(1 + e^a)` without overflow.
+#[inline(always)]
+pub(crate) fn softplus<F: Float>(a: F) -> F {
+    a.max(F::zero()) + (-a.abs()).exp().ln_1p()
+}
+
+impl Loss {
+    /// The loss of one element and `∂(loss)/∂a2` of it, before division by `m`.
+    ///
+    /// `a2` is the output logit, `z = f(a2)` the output, `x` the target.
+    #[inline(always)]
+    pub(crate) fn element<F: Float, O: Activation>(self, x: F, a2: F, z: F) -> (F, F) {
+        match self {
+            Loss::Mse => {
+                let diff = z - x;
+                (diff * diff, (diff + diff) * O::derivative(z))
+            }
+            Loss::BinaryCrossEntropy => (softplus(a2) - x * a2, z - x),
+        }
+    }
+
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Loss::Mse => "mse",
+            Loss::BinaryCrossEntropy => "bce",
+        }
+    }
+}
+
+/// Turns a buffer of output logits into `∂L/∂a2` in place and returns the mean loss.
+///
+/// `logits` and `targets` have the same length `m`; the mean is over all `m` elements.
+pub(crate) fn output_delta<F: Float, O: Activation>(
+    loss: Loss,
+    logits: &mut [F],
+    targets: &[F],
+) -> F {
+    debug_assert_eq!(logits.len(), targets.len());
+    let scale = F::one() / F::cast(logits.len() as f64);
+    let mut total = F::zero();
+    for (a2, &x) in logits.iter_mut().zip(targets) {
+        let z = O::apply(*a2);
+        let (value, grad) = loss.element::<F, O>(x, *a2, z);
+        total += value;
+        *a2 = grad * scale;
+    }
+    total * scale
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Identity, Sigmoid};
+    use approx::assert_abs_diff_eq;
+
+    #[test]
+    fn mse_on_hand_computed_values() {
+        // z = a2 for the identity: errors 0.5 and -1.0, mean of squares (0.25 + 1) / 2.
+        let mut logits = [1.0_f64, 0.0];
+        let loss = output_delta::<f64, Identity>(Loss::Mse, &mut logits, &[0.5, 1.0]);
+        assert_abs_diff_eq!(loss, 0.625, epsilon = 1e-15);
+        assert_abs_diff_eq!(logits[0], 2.0 * 0.5 / 2.0, epsilon = 1e-15);
+        assert_abs_diff_eq!(logits[1], 2.0 * -1.0 / 2.0, epsilon = 1e-15);
+    }
+
+    #[test]
+    fn bce_matches_the_log_form() {
+        let (x, a2) = (0.3_f64, 0.8);
+        let z = Sigmoid::apply(a2);
+        let (value, grad) = Loss::BinaryCrossEntropy.element::<f64, Sigmoid>(x, a2, z);
+        assert_abs_diff_eq!(value, -(x * z.ln() + (1.0 - x) * (1.0 - z).ln()), epsilon = 1e-15);
+        assert_abs_diff_eq!(grad, z - x, epsilon = 1e-15);
+    }
+
+    #[test]
+    fn bce_is_finite_for_saturated_outputs() {
+        let z = Sigmoid::apply(-800.0_f64);
+        let (value, _) = Loss::BinaryCrossEntropy.element::<f64, Sigmoid>(1.0, -800.0, z);
+        assert_abs_diff_eq!(value, 800.0, epsilon = 1e-12);
+    }
+
+    #[test]
+    fn softplus_is_stable() {
+        assert_abs_diff_eq!(softplus(0.0_f64), 2.0_f64.ln(), epsilon = 1e-16);
+        assert_abs_diff_eq!(softplus(1000.0_f64), 1000.0, epsilon = 0.0);
+        assert_abs_diff_eq!(softplus(-1000.0_f64), 0.0, epsilon = 0.0);
+    }
+}

@@ -1,0 +1,333 @@
+//! The tied-weight autoencoder: parameters, constructors, inference and training entry points.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use ndarray::{Array1, Array2, ArrayBase, ArrayView1, ArrayView2, Axis, Data, Ix2};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::activation::is_sigmoid;
+use crate::gradient::{Gradients, Workspace};
+use crate::train::trainer::{self, Parameters};
+use crate::{
+    Activation, Error, FitReport, Float, Loss, Observer, Result, Sigmoid, TrainConfig, decoder,
+    encoder, validate,
+};
+
+/// A tied-weight autoencoder with one hidden layer.
+///
+/// ```text
+/// Y = f(X Wᵀ + b1)     encoder, W: [n_hidden, n_inputs], b1: [n_hidden]
+/// Z = g(Y W  + b2)     decoder, the same W transposed,   b2: [n_inputs]
+/// ```
+/// `X` holds one sample per row. `A` is the encoder's activation `f`, `O` the decoder's `g`
+/// (the same as `A` unless given); both are chosen at compile time.
+///
+/// # Examples
+/// ```
+/// use autoencoder::{TrainConfig, VanillaAutoencoder};
+/// use ndarray::Array2;
+///
+/// # fn main() -> Result<(), autoencoder::Error> {
+/// let x = Array2::from_shape_fn((60, 9), |(i, j)| ((i % 3) * (j % 4)) as f64 / 6.0);
+/// let mut model = VanillaAutoencoder::<f64>::new(9, 5, 42)?;
+/// let before = model.reconstruction_errors(&x)?.mean().unwrap();
+/// model.fit(&x, &TrainConfig::new().epochs(30))?;
+/// let after = model.reconstruction_errors(&x)?.mean().unwrap();
+/// assert!(after < before);
+/// assert_eq!(model.encode(&x)?.dim(), (60, 5));
+/// # Ok(())
+/// # }
+/// ```
+pub struct VanillaAutoencoder<F, A = Sigmoid, O = A> {
+    w: Array2<F>,
+    b1: Array1<F>,
+    b2: Array1<F>,
+    activations: PhantomData<fn() -> (A, O)>,
+}
+
+impl<F: Float, A, O> Clone for VanillaAutoencoder<F, A, O> {
+    fn clone(&self) -> Self {
+        Self {
+            w: self.w.clone(),
+            b1: self.b1.clone(),
+            b2: self.b2.clone(),
+            activations: PhantomData,
+        }
+    }
+}
+
+impl<F: Float, A: Activation, O: Activation> fmt::Debug for VanillaAutoencoder<F, A, O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VanillaAutoencoder")
+            .field("n_inputs", &self.n_inputs())
+            .field("n_hidden", &self.n_hidden())
+            .field("activation", &A::NAME)
+            .field("output_activation", &O::NAME)
+            .field("w", &self.w)
+            .field("b1", &self.b1)
+            .field("b2", &self.b2)
+            .finish()
+    }
+}
+
+impl<F: Float, A, O> PartialEq for VanillaAutoencoder<F, A, O> {
+    fn eq(&self, other: &Self) -> bool {
+        self.w == other.w && self.b1 == other.b1 && self.b2 == other.b2
+    }
+}
+
+impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
+    /// A model with `n_inputs` inputs and `n_hidden` hidden units, initialised from `seed`.
+    ///
+    /// `W ~ U(−a, a)` with `a = sqrt(6 / (n_inputs + n_hidden))`, biases zero. The uniform draws
+    /// come from ChaCha8 seeded with `seed`, each as the top 53 bits of one 64-bit output, so a
+    /// seed gives the same weights on every platform, in `f32` and `f64` alike (rounded).
+    ///
+    /// # Errors
+    /// [`Error::ZeroInputs`] or [`Error::ZeroHiddenUnits`].
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::VanillaAutoencoder;
+    /// let model = VanillaAutoencoder::<f64>::new(9, 5, 42)?;
+    /// assert_eq!(model.w().dim(), (5, 9));
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
+    pub fn new(n_inputs: usize, n_hidden: usize, seed: u64) -> Result<Self> {
+        if n_inputs == 0 {
+            return Err(Error::ZeroInputs);
+        }
+        if n_hidden == 0 {
+            return Err(Error::ZeroHiddenUnits);
+        }
+        let bound = (6.0 / (n_inputs + n_hidden) as f64).sqrt();
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let w = Array2::from_shape_simple_fn((n_hidden, n_inputs), || {
+            let unit = (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+            F::cast(bound * (2.0 * unit - 1.0))
+        });
+        Ok(Self::from_valid_parts(w, Array1::zeros(n_hidden), Array1::zeros(n_inputs)))
+    }
+
+    /// A model from explicit parameters `W: [n_hidden, n_inputs]`, `b1: [n_hidden]`,
+    /// `b2: [n_inputs]`.
+    ///
+    /// # Errors
+    /// [`Error::InconsistentParts`] when the shapes do not fit together (or a dimension is zero),
+    /// [`Error::NonFiniteParameter`] when a value is NaN or infinite.
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::{Tanh, VanillaAutoencoder};
+    /// use ndarray::{Array1, Array2};
+    /// let model = VanillaAutoencoder::<f64, Tanh>::from_parts(
+    ///     Array2::zeros((2, 3)), Array1::zeros(2), Array1::zeros(3))?;
+    /// assert_eq!((model.n_inputs(), model.n_hidden()), (3, 2));
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
+    pub fn from_parts(w: Array2<F>, b1: Array1<F>, b2: Array1<F>) -> Result<Self> {
+        let (w_rows, w_cols) = w.dim();
+        if w_rows == 0 || w_cols == 0 || b1.len() != w_rows || b2.len() != w_cols {
+            return Err(Error::InconsistentParts {
+                w_rows,
+                w_cols,
+                b1_len: b1.len(),
+                b2_len: b2.len(),
+            });
+        }
+        for (name, finite) in [
+            ("W", w.iter().all(|v| v.is_finite())),
+            ("b1", b1.iter().all(|v| v.is_finite())),
+            ("b2", b2.iter().all(|v| v.is_finite())),
+        ] {
+            if !finite {
+                return Err(Error::NonFiniteParameter { name });
+            }
+        }
+        Ok(Self::from_valid_parts(w, b1, b2))
+    }
+
+    fn from_valid_parts(w: Array2<F>, b1: Array1<F>, b2: Array1<F>) -> Self {
+        // The trainer works on contiguous row-major slices.
+        let w = if w.is_standard_layout() { w } else { w.as_standard_layout().into_owned() };
+        let b1 = b1.as_standard_layout().into_owned();
+        let b2 = b2.as_standard_layout().into_owned();
+        Self { w, b1, b2, activations: PhantomData }
+    }
+
+    /// The parameters `(W, b1, b2)`, consuming the model.
+    pub fn into_parts(self) -> (Array2<F>, Array1<F>, Array1<F>) {
+        (self.w, self.b1, self.b2)
+    }
+
+    /// Number of inputs (and outputs).
+    pub fn n_inputs(&self) -> usize {
+        self.w.ncols()
+    }
+
+    /// Number of hidden units.
+    pub fn n_hidden(&self) -> usize {
+        self.w.nrows()
+    }
+
+    /// The tied weights `W`, `[n_hidden, n_inputs]`.
+    pub fn w(&self) -> ArrayView2<'_, F> {
+        self.w.view()
+    }
+
+    /// The encoder bias `b1`, `[n_hidden]`.
+    pub fn b1(&self) -> ArrayView1<'_, F> {
+        self.b1.view()
+    }
+
+    /// The decoder bias `b2`, `[n_inputs]`.
+    pub fn b2(&self) -> ArrayView1<'_, F> {
+        self.b2.view()
+    }
+
+    /// Codes `Y = f(X Wᵀ + b1)`, `[n_samples, n_hidden]`.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] unless `x` has `n_inputs` columns; [`Error::NonFiniteInput`].
+    pub fn encode<S: Data<Elem = F>>(&self, x: &ArrayBase<S, Ix2>) -> Result<Array2<F>> {
+        self.check_data(x, self.n_inputs())?;
+        Ok(encoder::encode::<F, A, S>(&self.w, &self.b1, x))
+    }
+
+    /// Reconstructions `Z = g(Y W + b2)` from codes `Y: [n_samples, n_hidden]`.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] unless `y` has `n_hidden` columns; [`Error::NonFiniteInput`].
+    pub fn decode<S: Data<Elem = F>>(&self, y: &ArrayBase<S, Ix2>) -> Result<Array2<F>> {
+        self.check_data(y, self.n_hidden())?;
+        Ok(decoder::decode::<F, O, S>(&self.w, &self.b2, y))
+    }
+
+    /// Reconstructions of `x`, `[n_samples, n_inputs]`: `decode(encode(x))`.
+    ///
+    /// # Errors
+    /// As [`encode`](Self::encode).
+    pub fn reconstruct<S: Data<Elem = F>>(&self, x: &ArrayBase<S, Ix2>) -> Result<Array2<F>> {
+        let y = self.encode(x)?;
+        Ok(decoder::decode::<F, O, _>(&self.w, &self.b2, &y))
+    }
+
+    /// Each row's reconstruction error: the mean over `n_inputs` of `(z − x)²`, `[n_samples]`.
+    ///
+    /// # Errors
+    /// As [`encode`](Self::encode).
+    pub fn reconstruction_errors<S: Data<Elem = F>>(
+        &self,
+        x: &ArrayBase<S, Ix2>,
+    ) -> Result<Array1<F>> {
+        let mut z = self.reconstruct(x)?;
+        z -= x;
+        z.mapv_inplace(|d| d * d);
+        let n_inputs = F::cast(self.n_inputs() as f64);
+        Ok(z.sum_axis(Axis(1)).mapv(|s| s / n_inputs))
+    }
+
+    /// The mean loss over all elements of `x` (the quantity `fit` minimises for one batch).
+    ///
+    /// # Errors
+    /// As [`encode`](Self::encode), plus [`Error::EmptyInput`] for no rows, and for binary
+    /// cross-entropy [`Error::BceNeedsSigmoid`] and [`Error::TargetOutOfRange`].
+    pub fn loss<S: Data<Elem = F>>(&self, x: &ArrayBase<S, Ix2>, loss: Loss) -> Result<F> {
+        Ok(self.loss_and_gradient(x, loss)?.0)
+    }
+
+    /// The mean loss over all elements of `x` and its gradient with respect to `W`, `b1`, `b2`,
+    /// with all of `x` as one batch.
+    ///
+    /// # Errors
+    /// As [`loss`](Self::loss).
+    pub fn loss_and_gradient<S: Data<Elem = F>>(
+        &self,
+        x: &ArrayBase<S, Ix2>,
+        loss: Loss,
+    ) -> Result<(F, Gradients<F>)> {
+        self.check_training_data(x, loss)?;
+        let rows: Vec<usize> = (0..x.nrows()).collect();
+        let data = x.as_standard_layout();
+        let data = data.as_slice().expect("standard layout is contiguous");
+        let mut workspace = Workspace::new(self.n_inputs(), self.n_hidden(), rows.len());
+        let mut grads = Gradients::zeros(self.n_inputs(), self.n_hidden());
+        workspace.load_rows(data, &rows);
+        let params = (self.slice_w(), self.slice_b1(), self.slice_b2());
+        let value = workspace.loss_and_gradient::<A, O>(params, rows.len(), loss, &mut grads);
+        Ok((value, grads))
+    }
+
+    /// Trains the model in place on `x` (one sample per row). Calling it again continues from
+    /// the current parameters, with a fresh optimiser state.
+    ///
+    /// # Errors
+    /// Invalid hyperparameters (see [`TrainConfig::check`]); [`Error::ShapeMismatch`],
+    /// [`Error::EmptyInput`], [`Error::NonFiniteInput`]; for binary cross-entropy
+    /// [`Error::BceNeedsSigmoid`] and [`Error::TargetOutOfRange`]. All of these are checked
+    /// before the model is touched. [`Error::Diverged`] when a batch loss or, at the end of an
+    /// epoch, a parameter is not finite; the parameters are then those at the end of the last
+    /// completed epoch.
+    pub fn fit<S: Data<Elem = F>>(
+        &mut self,
+        x: &ArrayBase<S, Ix2>,
+        config: &TrainConfig,
+    ) -> Result<FitReport<F>> {
+        self.fit_with_observer(x, config, &mut ())
+    }
+
+    /// As [`fit`](Self::fit), reporting every epoch to `observer`, which may stop training.
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit).
+    pub fn fit_with_observer<S, Ob>(
+        &mut self,
+        x: &ArrayBase<S, Ix2>,
+        config: &TrainConfig,
+        observer: &mut Ob,
+    ) -> Result<FitReport<F>>
+    where
+        S: Data<Elem = F>,
+        Ob: Observer<F> + ?Sized,
+    {
+        let config = config.check_ref()?;
+        self.check_training_data(x, config.loss())?;
+        let data = x.as_standard_layout();
+        let data = data.as_slice().expect("standard layout is contiguous");
+        let params = Parameters { w: &mut self.w, b1: &mut self.b1, b2: &mut self.b2 };
+        trainer::train::<F, A, O, Ob>(params, data, config, observer)
+    }
+
+    fn check_data<S: Data<Elem = F>>(&self, x: &ArrayBase<S, Ix2>, columns: usize) -> Result<()> {
+        validate::columns(x, columns)?;
+        validate::finite(x)
+    }
+
+    fn check_training_data<S: Data<Elem = F>>(&self, x: &ArrayBase<S, Ix2>, loss: Loss) -> Result<()> {
+        self.check_data(x, self.n_inputs())?;
+        if x.nrows() == 0 {
+            return Err(Error::EmptyInput);
+        }
+        if loss == Loss::BinaryCrossEntropy {
+            if !is_sigmoid::<O>() {
+                return Err(Error::BceNeedsSigmoid { activation: O::NAME });
+            }
+            validate::unit_interval(x)?;
+        }
+        Ok(())
+    }
+
+    fn slice_w(&self) -> &[F] {
+        self.w.as_slice().expect("model arrays are contiguous")
+    }
+
+    fn slice_b1(&self) -> &[F] {
+        self.b1.as_slice().expect("model arrays are contiguous")
+    }
+
+    fn slice_b2(&self) -> &[F] {
+        self.b2.as_slice().expect("model arrays are contiguous")
+    }
+}

@@ -1,0 +1,252 @@
+//! Training progress: per-epoch statistics, observers that read them, and the fit report.
+
+use std::time::Duration;
+
+use crate::Float;
+
+/// What an observer sees at the end of each epoch. Small and `Copy`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EpochStats<F> {
+    /// Epoch index, from 0.
+    pub epoch: usize,
+    /// The epoch's training loss: the sample-weighted mean of its batch losses, each computed
+    /// before that batch's update.
+    pub loss: F,
+    /// Learning rate used in the epoch.
+    pub learning_rate: f64,
+    /// Time since `fit` started.
+    pub elapsed: Duration,
+}
+
+/// An observer's verdict after an epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Control {
+    /// Go on training.
+    Continue,
+    /// Stop after this epoch.
+    Stop,
+}
+
+/// Why training stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StopReason {
+    /// All requested epochs ran.
+    MaxEpochs,
+    /// An epoch's loss reached the configured tolerance.
+    Tolerance,
+    /// An observer asked to stop.
+    Observer,
+}
+
+/// The outcome of a `fit` call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitReport<F> {
+    pub(crate) epoch_losses: Vec<F>,
+    pub(crate) stop_reason: StopReason,
+    pub(crate) elapsed: Duration,
+}
+
+impl<F: Float> FitReport<F> {
+    /// Training loss of each epoch that ran, in order.
+    pub fn epoch_losses(&self) -> &[F] {
+        &self.epoch_losses
+    }
+
+    /// Loss of the last epoch that ran.
+    pub fn final_loss(&self) -> F {
+        // `fit` runs at least one epoch before it returns a report.
+        *self.epoch_losses.last().expect("a report covers at least one epoch")
+    }
+
+    /// Number of epochs that ran.
+    pub fn epochs_run(&self) -> usize {
+        self.epoch_losses.len()
+    }
+
+    /// Why training stopped.
+    pub fn stop_reason(&self) -> StopReason {
+        self.stop_reason
+    }
+
+    /// Wall-clock time of the whole `fit` call.
+    pub fn elapsed(&self) -> Duration {
+        self.elapsed
+    }
+}
+
+/// Watches training. Every method has a no-op default; observers read, they never change weights.
+///
+/// # Examples
+/// ```
+/// use autoencoder::{Control, EpochStats, Observer};
+///
+/// /// Prints every epoch and stops once the loss is small.
+/// struct Print;
+/// impl Observer<f64> for Print {
+///     fn on_epoch_end(&mut self, stats: &EpochStats<f64>) -> Control {
+///         println!("epoch {:>3}  loss {:.6}", stats.epoch, stats.loss);
+///         if stats.loss < 1e-3 { Control::Stop } else { Control::Continue }
+///     }
+/// }
+/// ```
+pub trait Observer<F> {
+    /// Called once before the first epoch.
+    fn on_start(&mut self) {}
+
+    /// Called after each epoch; return [`Control::Stop`] to end training.
+    fn on_epoch_end(&mut self, stats: &EpochStats<F>) -> Control {
+        let _ = stats;
+        Control::Continue
+    }
+
+    /// Called once when training ends normally.
+    fn on_finish(&mut self, report: &FitReport<F>) {
+        let _ = report;
+    }
+}
+
+/// The silent observer.
+impl<F> Observer<F> for () {}
+
+impl<F, T: Observer<F> + ?Sized> Observer<F> for &mut T {
+    fn on_start(&mut self) {
+        (**self).on_start();
+    }
+    fn on_epoch_end(&mut self, stats: &EpochStats<F>) -> Control {
+        (**self).on_epoch_end(stats)
+    }
+    fn on_finish(&mut self, report: &FitReport<F>) {
+        (**self).on_finish(report);
+    }
+}
+
+/// Records every epoch's statistics.
+#[derive(Debug, Clone, Default)]
+pub struct LossHistory<F> {
+    epochs: Vec<EpochStats<F>>,
+}
+
+impl<F: Float> LossHistory<F> {
+    /// An empty history.
+    pub fn new() -> Self {
+        Self { epochs: Vec::new() }
+    }
+
+    /// The statistics of every epoch seen.
+    pub fn epochs(&self) -> &[EpochStats<F>] {
+        &self.epochs
+    }
+
+    /// The loss of every epoch seen.
+    pub fn losses(&self) -> Vec<F> {
+        self.epochs.iter().map(|s| s.loss).collect()
+    }
+}
+
+impl<F: Float> Observer<F> for LossHistory<F> {
+    fn on_epoch_end(&mut self, stats: &EpochStats<F>) -> Control {
+        self.epochs.push(*stats);
+        Control::Continue
+    }
+}
+
+/// Stops when the training loss has not improved by more than `min_delta` for `patience` epochs.
+///
+/// # Examples
+/// ```
+/// use autoencoder::EarlyStopping;
+/// let stop = EarlyStopping::new(5, 1e-6);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EarlyStopping {
+    patience: usize,
+    min_delta: f64,
+    best: f64,
+    waited: usize,
+}
+
+impl EarlyStopping {
+    /// Stops after `patience` epochs without an improvement larger than `min_delta`.
+    pub fn new(patience: usize, min_delta: f64) -> Self {
+        Self { patience, min_delta, best: f64::INFINITY, waited: 0 }
+    }
+}
+
+impl<F: Float> Observer<F> for EarlyStopping {
+    fn on_start(&mut self) {
+        self.best = f64::INFINITY;
+        self.waited = 0;
+    }
+
+    fn on_epoch_end(&mut self, stats: &EpochStats<F>) -> Control {
+        let loss = stats.loss.as_f64();
+        if loss < self.best - self.min_delta {
+            self.best = loss;
+            self.waited = 0;
+            return Control::Continue;
+        }
+        self.waited += 1;
+        if self.waited >= self.patience { Control::Stop } else { Control::Continue }
+    }
+}
+
+/// Passes only every `n`-th epoch (and the first) on to the wrapped observer.
+#[derive(Debug, Clone)]
+pub struct Every<O> {
+    n: usize,
+    inner: O,
+}
+
+impl<O> Every<O> {
+    /// Wraps `inner`, calling it at epochs 0, n, 2n, …; `n = 0` is taken as 1.
+    pub fn new(n: usize, inner: O) -> Self {
+        Self { n: n.max(1), inner }
+    }
+
+    /// The wrapped observer.
+    pub fn into_inner(self) -> O {
+        self.inner
+    }
+}
+
+impl<F, O: Observer<F>> Observer<F> for Every<O> {
+    fn on_start(&mut self) {
+        self.inner.on_start();
+    }
+    fn on_epoch_end(&mut self, stats: &EpochStats<F>) -> Control {
+        if stats.epoch % self.n == 0 { self.inner.on_epoch_end(stats) } else { Control::Continue }
+    }
+    fn on_finish(&mut self, report: &FitReport<F>) {
+        self.inner.on_finish(report);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stats(epoch: usize, loss: f64) -> EpochStats<f64> {
+        EpochStats { epoch, loss, learning_rate: 0.1, elapsed: Duration::ZERO }
+    }
+
+    #[test]
+    fn early_stopping_waits_for_patience() {
+        let mut stop = EarlyStopping::new(2, 0.01);
+        Observer::<f64>::on_start(&mut stop);
+        assert_eq!(stop.on_epoch_end(&stats(0, 1.0)), Control::Continue);
+        assert_eq!(stop.on_epoch_end(&stats(1, 0.5)), Control::Continue);
+        assert_eq!(stop.on_epoch_end(&stats(2, 0.495)), Control::Continue);
+        assert_eq!(stop.on_epoch_end(&stats(3, 0.494)), Control::Stop);
+    }
+
+    #[test]
+    fn every_skips_epochs() {
+        let mut every = Every::new(3, LossHistory::new());
+        for e in 0..7 {
+            every.on_epoch_end(&stats(e, e as f64));
+        }
+        let seen: Vec<usize> = every.into_inner().epochs().iter().map(|s| s.epoch).collect();
+        assert_eq!(seen, [0, 3, 6]);
+    }
+}
