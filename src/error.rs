@@ -94,6 +94,20 @@ pub enum Error {
         /// `"W"`, `"b1"` or `"b2"`.
         name: &'static str,
     },
+    /// A hyperparameter of an optional training feature (optimiser, schedule, penalty, noise,
+    /// validation, anomaly threshold) is out of range.
+    #[error("{name} must be {expected}, got {value}")]
+    InvalidParameter {
+        /// The hyperparameter's name, as its setter spells it.
+        name: &'static str,
+        /// The rejected value.
+        value: f64,
+        /// The valid range, in words.
+        expected: &'static str,
+    },
+    /// Layer sizes of a stacked model are unusable (fewer than two, or a zero).
+    #[error("layer sizes must be at least two non-zero sizes, got {0:?}")]
+    InvalidLayerSizes(Vec<usize>),
     /// Training produced a non-finite loss or parameter; the parameters were restored to those at
     /// the end of the last completed epoch (the initial ones if none completed).
     #[error("training diverged in epoch {epoch}, batch {batch}: parameters restored")]

@@ -79,16 +79,23 @@ impl<F: Float> FitReport<F> {
 ///
 /// # Examples
 /// ```
-/// use autoencoder::{Control, EpochStats, Observer};
+/// use autoencoder::{Control, EpochStats, Observer, StopReason, TrainConfig, VanillaAutoencoder};
+/// use ndarray::Array2;
 ///
 /// /// Prints every epoch and stops once the loss is small.
 /// struct Print;
 /// impl Observer<f64> for Print {
 ///     fn on_epoch_end(&mut self, stats: &EpochStats<f64>) -> Control {
 ///         println!("epoch {:>3}  loss {:.6}", stats.epoch, stats.loss);
-///         if stats.loss < 1e-3 { Control::Stop } else { Control::Continue }
+///         if stats.loss < 0.02 { Control::Stop } else { Control::Continue }
 ///     }
 /// }
+///
+/// let x = Array2::from_shape_fn((40, 4), |(i, j)| ((i + j) % 2) as f64);
+/// let mut model = VanillaAutoencoder::<f64>::new(4, 2, 1)?;
+/// let report = model.fit_with_observer(&x, &TrainConfig::new().epochs(500), &mut Print)?;
+/// assert_eq!(report.stop_reason(), StopReason::Observer);
+/// # Ok::<(), autoencoder::Error>(())
 /// ```
 pub trait Observer<F> {
     /// Called once before the first epoch.
@@ -155,8 +162,15 @@ impl<F: Float> Observer<F> for LossHistory<F> {
 ///
 /// # Examples
 /// ```
-/// use autoencoder::EarlyStopping;
-/// let stop = EarlyStopping::new(5, 1e-6);
+/// use autoencoder::{EarlyStopping, TrainConfig, VanillaAutoencoder};
+/// use ndarray::Array2;
+///
+/// let x = Array2::from_shape_fn((20, 3), |(i, j)| ((i * j) % 3) as f64 / 2.0);
+/// let mut model = VanillaAutoencoder::<f64>::new(3, 2, 0)?;
+/// let mut stop = EarlyStopping::new(5, 1e-4);
+/// let report = model.fit_with_observer(&x, &TrainConfig::new().epochs(10_000), &mut stop)?;
+/// assert!(report.epochs_run() < 10_000);
+/// # Ok::<(), autoencoder::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EarlyStopping {
