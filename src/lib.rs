@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(clippy::float_cmp)]
 #![doc(test(attr(deny(warnings))))]
@@ -11,9 +12,13 @@ mod encoder;
 mod error;
 mod float;
 mod gradient;
+#[cfg(feature = "serde")]
+mod io;
 mod linalg;
 mod loss;
 mod model;
+#[cfg(feature = "safetensors")]
+mod safetensors_io;
 mod train;
 mod validate;
 
@@ -21,6 +26,8 @@ pub use activation::{Activation, Identity, Relu, Sigmoid, Tanh};
 pub use error::{Error, Result};
 pub use float::Float;
 pub use gradient::Gradients;
+#[cfg(feature = "serde")]
+pub use io::{MAX_MODEL_BYTES, MODEL_FORMAT, MODEL_FORMAT_VERSION};
 pub use loss::Loss;
 pub use model::VanillaAutoencoder;
 pub use train::config::{TrainConfig, ValidTrainConfig};
