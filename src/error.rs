@@ -49,6 +49,12 @@ pub enum Error {
         /// Name of the model's output activation.
         activation: &'static str,
     },
+    /// The KL sparsity penalty was asked of a model whose encoder is not the sigmoid.
+    #[error("the sparsity penalty needs a sigmoid encoder, the model's is {activation}")]
+    SparsityNeedsSigmoid {
+        /// Name of the model's encoder activation.
+        activation: &'static str,
+    },
     /// The learning rate is not finite and positive.
     #[error("learning rate must be finite and > 0, got {0}")]
     InvalidLearningRate(f64),

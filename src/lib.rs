@@ -30,11 +30,13 @@ pub use gradient::Gradients;
 pub use io::{MAX_MODEL_BYTES, MODEL_FORMAT, MODEL_FORMAT_VERSION};
 pub use loss::Loss;
 pub use model::VanillaAutoencoder;
-pub use train::config::{TrainConfig, ValidTrainConfig};
+pub use train::config::{EarlyStop, Optimizer, TrainConfig, ValidTrainConfig};
 pub use train::observer::{
     Control, EarlyStopping, EpochStats, Every, FitReport, LossHistory, Observer, StopReason,
 };
-pub use train::optimizer::{MomentumState, SgdMomentum};
+pub use train::optimizer::{Adam, AdamState, MomentumState, SgdMomentum};
+pub use train::regularize::{Contractive, Noise, Sparsity};
+pub use train::schedule::LearningRateSchedule;
 
 /// The names most programs need: `use autoencoder::prelude::*;`.
 pub mod prelude {

@@ -9,10 +9,10 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::activation::is_sigmoid;
 use crate::gradient::{Gradients, Workspace};
-use crate::train::trainer::{self, Parameters};
+use crate::train::trainer::{self, Parameters, Validation};
 use crate::{
-    Activation, Error, FitReport, Float, Loss, Observer, Result, Sigmoid, TrainConfig, decoder,
-    encoder, validate,
+    Activation, Error, FitReport, Float, Loss, Observer, Result, Sigmoid, TrainConfig,
+    ValidTrainConfig, decoder, encoder, validate,
 };
 
 /// A tied-weight autoencoder with one hidden layer.
@@ -293,11 +293,64 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
         Ob: Observer<F> + ?Sized,
     {
         let config = config.check_ref()?;
+        self.check_training_config(config)?;
         self.check_training_data(x, config.loss())?;
         let data = x.as_standard_layout();
         let data = data.as_slice().expect("standard layout is contiguous");
         let params = Parameters { w: &mut self.w, b1: &mut self.b1, b2: &mut self.b2 };
-        trainer::train::<F, A, O, Ob>(params, data, config, observer)
+        trainer::train::<F, A, O, Ob>(params, data, Validation::FromConfig, config, observer)
+    }
+
+    /// As [`fit_with_observer`](Self::fit_with_observer), with an explicit validation matrix:
+    /// the report and the observer get the validation loss of every epoch, and early stopping
+    /// and [`LearningRateSchedule::ReduceOnPlateau`](crate::LearningRateSchedule::ReduceOnPlateau)
+    /// monitor it. The config's `validation_fraction` is ignored.
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit), for both matrices (the validation matrix may not be empty either).
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::{TrainConfig, VanillaAutoencoder};
+    /// use ndarray::{Array2, s};
+    ///
+    /// let x = Array2::from_shape_fn((100, 6), |(i, j)| ((i * j) % 5) as f64 / 4.0);
+    /// let (train, held_out) = (x.slice(s![..80, ..]), x.slice(s![80.., ..]));
+    /// let mut model = VanillaAutoencoder::<f64>::new(6, 3, 0)?;
+    /// let config = TrainConfig::new().epochs(50).early_stopping(5, 1e-5);
+    /// let report = model.fit_with_validation(&train, &held_out, &config, &mut ())?;
+    /// assert_eq!(report.validation_losses().unwrap().len(), report.epochs_run());
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
+    pub fn fit_with_validation<S, T, Ob>(
+        &mut self,
+        x: &ArrayBase<S, Ix2>,
+        validation: &ArrayBase<T, Ix2>,
+        config: &TrainConfig,
+        observer: &mut Ob,
+    ) -> Result<FitReport<F>>
+    where
+        S: Data<Elem = F>,
+        T: Data<Elem = F>,
+        Ob: Observer<F> + ?Sized,
+    {
+        let config = config.check_ref()?;
+        self.check_training_config(config)?;
+        self.check_training_data(x, config.loss())?;
+        self.check_training_data(validation, config.loss())?;
+        let data = x.as_standard_layout();
+        let data = data.as_slice().expect("standard layout is contiguous");
+        let held = validation.as_standard_layout();
+        let held = held.as_slice().expect("standard layout is contiguous");
+        let params = Parameters { w: &mut self.w, b1: &mut self.b1, b2: &mut self.b2 };
+        trainer::train::<F, A, O, Ob>(params, data, Validation::Held(held), config, observer)
+    }
+
+    fn check_training_config(&self, config: &ValidTrainConfig) -> Result<()> {
+        if config.sparsity().is_some() && !is_sigmoid::<A>() {
+            return Err(Error::SparsityNeedsSigmoid { activation: A::NAME });
+        }
+        Ok(())
     }
 
     fn check_data<S: Data<Elem = F>>(&self, x: &ArrayBase<S, Ix2>, columns: usize) -> Result<()> {

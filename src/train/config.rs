@@ -1,6 +1,43 @@
 //! Training hyperparameters: a builder, then one validation step.
 
+use crate::train::regularize::{Contractive, Noise, Sparsity};
+use crate::train::schedule::LearningRateSchedule;
 use crate::{Error, Loss, Result};
+
+/// The optimiser `fit` uses.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[non_exhaustive]
+pub enum Optimizer {
+    /// SGD with momentum (see [`TrainConfig::momentum`] and [`TrainConfig::nesterov`]).
+    #[default]
+    Sgd,
+    /// Adam, in PyTorch's form (see [`Adam`](crate::Adam)).
+    Adam {
+        /// Decay of the first moment, in [0, 1). PyTorch's default is 0.9.
+        beta1: f64,
+        /// Decay of the second moment, in [0, 1). PyTorch's default is 0.999.
+        beta2: f64,
+        /// Denominator offset, finite and > 0. PyTorch's default is 1e-8.
+        epsilon: f64,
+    },
+}
+
+impl Optimizer {
+    /// Adam with PyTorch's defaults: `β1 = 0.9`, `β2 = 0.999`, `ε = 1e-8`.
+    pub fn adam() -> Self {
+        Optimizer::Adam { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }
+    }
+}
+
+/// Early stopping on the monitored loss (validation loss if there is validation data, else the
+/// training loss). Training ends with the best parameters seen.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EarlyStop {
+    /// Epochs without an improvement larger than `min_delta` before training stops, > 0.
+    pub patience: usize,
+    /// Improvement that counts, finite and >= 0.
+    pub min_delta: f64,
+}
 
 /// Validated training hyperparameters, produced by [`TrainConfig::check`].
 ///
@@ -17,6 +54,13 @@ pub struct ValidTrainConfig {
     shuffle: bool,
     seed: u64,
     tolerance: f64,
+    optimizer: Optimizer,
+    schedule: LearningRateSchedule,
+    validation_fraction: Option<f64>,
+    early_stopping: Option<EarlyStop>,
+    sparsity: Option<Sparsity>,
+    contractive: Option<Contractive>,
+    noise: Noise,
 }
 
 impl ValidTrainConfig {
@@ -59,6 +103,34 @@ impl ValidTrainConfig {
     /// Training stops once an epoch's loss is at or below this.
     pub fn tolerance(&self) -> f64 {
         self.tolerance
+    }
+    /// The optimiser.
+    pub fn optimizer(&self) -> Optimizer {
+        self.optimizer
+    }
+    /// The learning-rate schedule.
+    pub fn schedule(&self) -> LearningRateSchedule {
+        self.schedule
+    }
+    /// Fraction of the rows held out for validation, if any.
+    pub fn validation_fraction(&self) -> Option<f64> {
+        self.validation_fraction
+    }
+    /// Early stopping, if on.
+    pub fn early_stopping(&self) -> Option<EarlyStop> {
+        self.early_stopping
+    }
+    /// KL sparsity penalty, if on.
+    pub fn sparsity(&self) -> Option<Sparsity> {
+        self.sparsity
+    }
+    /// Contractive penalty, if on.
+    pub fn contractive(&self) -> Option<Contractive> {
+        self.contractive
+    }
+    /// Input corruption (denoising).
+    pub fn noise(&self) -> Noise {
+        self.noise
     }
 }
 
@@ -104,6 +176,13 @@ impl TrainConfig {
             shuffle: true,
             seed: 0,
             tolerance: 0.0,
+            optimizer: Optimizer::Sgd,
+            schedule: LearningRateSchedule::Constant,
+            validation_fraction: None,
+            early_stopping: None,
+            sparsity: None,
+            contractive: None,
+            noise: Noise::None,
         })
     }
 
@@ -180,6 +259,64 @@ impl TrainConfig {
         self
     }
 
+    /// The optimiser. Defaults to [`Optimizer::Sgd`]; momentum and Nesterov apply to SGD only.
+    #[must_use]
+    pub fn optimizer(mut self, optimizer: Optimizer) -> Self {
+        self.0.optimizer = optimizer;
+        self
+    }
+
+    /// The learning-rate schedule. Defaults to [`LearningRateSchedule::Constant`].
+    #[must_use]
+    pub fn schedule(mut self, schedule: LearningRateSchedule) -> Self {
+        self.0.schedule = schedule;
+        self
+    }
+
+    /// Holds out this fraction of the rows (at least one row, chosen by the seeded generator)
+    /// for validation; the report then holds the validation loss of every epoch. Ignored by
+    /// [`fit_with_validation`](crate::VanillaAutoencoder::fit_with_validation), which takes an
+    /// explicit validation matrix. Off by default. Must lie in (0, 1).
+    #[must_use]
+    pub fn validation_fraction(mut self, fraction: f64) -> Self {
+        self.0.validation_fraction = Some(fraction);
+        self
+    }
+
+    /// Stops when the monitored loss (validation if any, else training) has not improved by
+    /// more than `min_delta` for `patience` epochs, and ends with the best parameters seen.
+    /// Off by default. `patience` must be > 0 and `min_delta` finite and >= 0.
+    #[must_use]
+    pub fn early_stopping(mut self, patience: usize, min_delta: f64) -> Self {
+        self.0.early_stopping = Some(EarlyStop { patience, min_delta });
+        self
+    }
+
+    /// KL sparsity penalty with target activation `rho` and weight `beta` (see [`Sparsity`]).
+    /// Off by default. `rho` must lie in (0, 1), `beta` be finite and >= 0; needs a sigmoid
+    /// encoder.
+    #[must_use]
+    pub fn sparsity(mut self, rho: f64, beta: f64) -> Self {
+        self.0.sparsity = Some(Sparsity { rho, beta });
+        self
+    }
+
+    /// Contractive penalty of weight `lambda` (see [`Contractive`]). Off by default. Must be
+    /// finite and >= 0.
+    #[must_use]
+    pub fn contractive(mut self, lambda: f64) -> Self {
+        self.0.contractive = Some(Contractive { lambda });
+        self
+    }
+
+    /// Input corruption for a denoising autoencoder (see [`Noise`]). Defaults to
+    /// [`Noise::None`].
+    #[must_use]
+    pub fn noise(mut self, noise: Noise) -> Self {
+        self.0.noise = noise;
+        self
+    }
+
     /// Validates every hyperparameter and returns the checked form.
     ///
     /// # Errors
@@ -213,6 +350,54 @@ impl TrainConfig {
         }
         if c.batch_size == 0 {
             return Err(Error::ZeroBatchSize);
+        }
+        let invalid = |name, value, expected| Err(Error::InvalidParameter { name, value, expected });
+        if let Optimizer::Adam { beta1, beta2, epsilon } = c.optimizer {
+            if !(0.0..1.0).contains(&beta1) {
+                return invalid("beta1", beta1, "in [0, 1)");
+            }
+            if !(0.0..1.0).contains(&beta2) {
+                return invalid("beta2", beta2, "in [0, 1)");
+            }
+            if !(epsilon.is_finite() && epsilon > 0.0) {
+                return invalid("epsilon", epsilon, "finite and > 0");
+            }
+        }
+        c.schedule.check()?;
+        if let Some(f) = c.validation_fraction {
+            if !(f > 0.0 && f < 1.0) {
+                return invalid("validation_fraction", f, "in (0, 1)");
+            }
+        }
+        if let Some(stop) = c.early_stopping {
+            if stop.patience == 0 {
+                return invalid("patience", 0.0, "> 0");
+            }
+            if !(stop.min_delta.is_finite() && stop.min_delta >= 0.0) {
+                return invalid("min_delta", stop.min_delta, "finite and >= 0");
+            }
+        }
+        if let Some(Sparsity { rho, beta }) = c.sparsity {
+            if !(rho > 0.0 && rho < 1.0) {
+                return invalid("rho", rho, "in (0, 1)");
+            }
+            if !(beta.is_finite() && beta >= 0.0) {
+                return invalid("beta", beta, "finite and >= 0");
+            }
+        }
+        if let Some(Contractive { lambda }) = c.contractive {
+            if !(lambda.is_finite() && lambda >= 0.0) {
+                return invalid("lambda", lambda, "finite and >= 0");
+            }
+        }
+        match c.noise {
+            Noise::Masking { fraction } if !(0.0..1.0).contains(&fraction) => {
+                return invalid("fraction", fraction, "in [0, 1)");
+            }
+            Noise::Gaussian { std_dev } if !(std_dev.is_finite() && std_dev >= 0.0) => {
+                return invalid("std_dev", std_dev, "finite and >= 0");
+            }
+            _ => {}
         }
         Ok(c)
     }
@@ -248,5 +433,32 @@ mod tests {
         assert!(matches!(bad(TrainConfig::new().epochs(0)), Error::ZeroEpochs));
         assert!(matches!(bad(TrainConfig::new().batch_size(0)), Error::ZeroBatchSize));
         assert!(TrainConfig::new().momentum(0.0).check().is_ok());
+    }
+
+    #[test]
+    fn optional_features_are_checked() {
+        let bad = |c: TrainConfig| matches!(c.check(), Err(Error::InvalidParameter { .. }));
+        let adam = |beta1, beta2, epsilon| Optimizer::Adam { beta1, beta2, epsilon };
+        assert!(bad(TrainConfig::new().optimizer(adam(1.0, 0.999, 1e-8))));
+        assert!(bad(TrainConfig::new().optimizer(adam(0.9, -0.1, 1e-8))));
+        assert!(bad(TrainConfig::new().optimizer(adam(0.9, 0.999, 0.0))));
+        assert!(bad(TrainConfig::new().validation_fraction(0.0)));
+        assert!(bad(TrainConfig::new().validation_fraction(1.0)));
+        assert!(bad(TrainConfig::new().early_stopping(0, 0.0)));
+        assert!(bad(TrainConfig::new().early_stopping(3, -1.0)));
+        assert!(bad(TrainConfig::new().sparsity(0.0, 0.1)));
+        assert!(bad(TrainConfig::new().sparsity(0.05, f64::INFINITY)));
+        assert!(bad(TrainConfig::new().contractive(-0.1)));
+        assert!(bad(TrainConfig::new().noise(Noise::Masking { fraction: 1.0 })));
+        assert!(bad(TrainConfig::new().noise(Noise::Gaussian { std_dev: f64::NAN })));
+        assert!(bad(TrainConfig::new().schedule(LearningRateSchedule::Exponential { gamma: 2.0 })));
+        let good = TrainConfig::new()
+            .optimizer(Optimizer::adam())
+            .validation_fraction(0.2)
+            .early_stopping(5, 1e-4)
+            .sparsity(0.05, 0.1)
+            .contractive(0.1)
+            .noise(Noise::Masking { fraction: 0.2 });
+        assert!(good.check().is_ok());
     }
 }

@@ -1,6 +1,9 @@
-//! Training: hyperparameters, the optimiser, the epoch loop and its observers.
+//! Training: hyperparameters, optimisers, schedules, regularisers, the epoch loop and its
+//! observers.
 
 pub(crate) mod config;
 pub(crate) mod observer;
 pub(crate) mod optimizer;
+pub(crate) mod regularize;
+pub(crate) mod schedule;
 pub(crate) mod trainer;

@@ -6,12 +6,15 @@ use crate::Float;
 
 /// What an observer sees at the end of each epoch. Small and `Copy`.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct EpochStats<F> {
     /// Epoch index, from 0.
     pub epoch: usize,
     /// The epoch's training loss: the sample-weighted mean of its batch losses, each computed
     /// before that batch's update.
     pub loss: F,
+    /// Loss on the validation data after the epoch, when there is validation data.
+    pub validation_loss: Option<F>,
     /// Learning rate used in the epoch.
     pub learning_rate: f64,
     /// Time since `fit` started.
@@ -37,12 +40,16 @@ pub enum StopReason {
     Tolerance,
     /// An observer asked to stop.
     Observer,
+    /// The monitored loss stopped improving (see [`TrainConfig::early_stopping`](crate::TrainConfig::early_stopping)).
+    EarlyStopping,
 }
 
 /// The outcome of a `fit` call.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FitReport<F> {
     pub(crate) epoch_losses: Vec<F>,
+    pub(crate) validation_losses: Option<Vec<F>>,
+    pub(crate) best_epoch: Option<usize>,
     pub(crate) stop_reason: StopReason,
     pub(crate) elapsed: Duration,
 }
@@ -51,6 +58,16 @@ impl<F: Float> FitReport<F> {
     /// Training loss of each epoch that ran, in order.
     pub fn epoch_losses(&self) -> &[F] {
         &self.epoch_losses
+    }
+
+    /// Validation loss of each epoch that ran, when there was validation data.
+    pub fn validation_losses(&self) -> Option<&[F]> {
+        self.validation_losses.as_deref()
+    }
+
+    /// With early stopping: the epoch whose parameters the model ends with (the best one).
+    pub fn best_epoch(&self) -> Option<usize> {
+        self.best_epoch
     }
 
     /// Loss of the last epoch that ran.
@@ -241,7 +258,7 @@ mod tests {
     use super::*;
 
     fn stats(epoch: usize, loss: f64) -> EpochStats<f64> {
-        EpochStats { epoch, loss, learning_rate: 0.1, elapsed: Duration::ZERO }
+        EpochStats { epoch, loss, validation_loss: None, learning_rate: 0.1, elapsed: Duration::ZERO }
     }
 
     #[test]

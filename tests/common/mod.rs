@@ -41,6 +41,17 @@ pub struct FixtureConfig {
     pub weight_decay: f64,
     pub batch_size: usize,
     pub epochs: usize,
+    pub beta1: Option<f64>,
+    pub beta2: Option<f64>,
+    pub eps: Option<f64>,
+    pub sparsity: Option<SparsityConfig>,
+    pub contractive: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SparsityConfig {
+    pub rho: f64,
+    pub beta: f64,
 }
 
 #[derive(Debug, Deserialize)]
