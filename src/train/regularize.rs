@@ -139,3 +139,161 @@ pub(crate) fn add_contractive_gradient<F: Float, A: Activation>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Loss, Sigmoid, Tanh, VanillaAutoencoder};
+    use ndarray::{Array1, Array2, Axis};
+
+    const STEP: f64 = 1e-5;
+    const MAX_RELATIVE_ERROR: f64 = 1e-6;
+    const FLOOR: f64 = 1e-8;
+
+    struct Case {
+        w: Array2<f64>,
+        b1: Array1<f64>,
+        b2: Array1<f64>,
+        x: Array2<f64>,
+    }
+
+    fn case() -> Case {
+        Case {
+            w: Array2::from_shape_vec((2, 3), vec![0.4, -0.7, 0.25, -0.3, 0.55, 0.9]).unwrap(),
+            b1: Array1::from(vec![0.1, -0.2]),
+            b2: Array1::from(vec![-0.05, 0.3, 0.15]),
+            x: Array2::from_shape_vec(
+                (4, 3),
+                vec![0.1, 0.8, 0.35, 0.9, 0.2, 0.6, 0.45, 0.05, 0.7, 0.0, 1.0, 0.5],
+            )
+            .unwrap(),
+        }
+    }
+
+    /// Reconstruction loss plus penalties, straight from the formulas in the docs.
+    fn objective<A: Activation>(
+        w: &Array2<f64>,
+        b1: &Array1<f64>,
+        b2: &Array1<f64>,
+        x: &Array2<f64>,
+        loss: Loss,
+        sparsity: Option<Sparsity>,
+        contractive: Option<Contractive>,
+    ) -> f64 {
+        let model = VanillaAutoencoder::<f64, A>::from_parts(w.clone(), b1.clone(), b2.clone()).unwrap();
+        let mut total = model.loss(x, loss).unwrap();
+        let y = model.encode(x).unwrap();
+        if let Some(Sparsity { rho, beta }) = sparsity {
+            let mean = y.mean_axis(Axis(0)).unwrap();
+            total += beta
+                * mean.iter().map(|&r| rho * (rho / r).ln() + (1.0 - rho) * ((1.0 - rho) / (1.0 - r)).ln()).sum::<f64>();
+        }
+        if let Some(Contractive { lambda }) = contractive {
+            let row_norms = w.map_axis(Axis(1), |r| r.dot(&r));
+            let slopes = y.mapv(|v| A::derivative(v).powi(2));
+            total += lambda * slopes.dot(&row_norms).mean().unwrap();
+        }
+        total
+    }
+
+    /// Analytic gradient through the trainer's staged pass, then every entry against central
+    /// differences of `objective`.
+    fn worst_error<A: Activation>(loss: Loss, sparsity: Option<Sparsity>, contractive: Option<Contractive>) -> f64 {
+        let Case { w, b1, b2, x } = case();
+        let rows: Vec<usize> = (0..x.nrows()).collect();
+        let lanes = rows.len();
+        let mut ws = Workspace::new(3, 2, lanes);
+        let mut grads = Gradients::zeros(3, 2);
+        ws.load_rows(x.as_slice().unwrap(), &rows);
+        let p = (w.as_slice().unwrap(), b1.as_slice().unwrap(), b2.as_slice().unwrap());
+        ws.forward::<A>(p, lanes);
+        ws.output_delta::<A>(loss, lanes);
+        ws.backward_decoder(p, lanes, &mut grads);
+        if let Some(s) = &sparsity {
+            add_sparsity_gradient(s, &mut ws, lanes);
+        }
+        ws.hidden_preactivation_delta::<A>(lanes);
+        if let Some(c) = &contractive {
+            add_contractive_gradient::<f64, A>(c, p.0, &mut ws, lanes, &mut grads);
+        }
+        ws.backward_encoder(lanes, &mut grads);
+
+        let f = |w: &Array2<f64>, b1: &Array1<f64>, b2: &Array1<f64>| {
+            objective::<A>(w, b1, b2, &x, loss, sparsity, contractive)
+        };
+        let rel = |a: f64, n: f64| (a - n).abs() / a.abs().max(n.abs()).max(FLOOR);
+        let mut worst: f64 = 0.0;
+        for idx in ndarray::indices(w.dim()) {
+            let (mut wp, mut wm) = (w.clone(), w.clone());
+            wp[idx] += STEP;
+            wm[idx] -= STEP;
+            worst = worst.max(rel(grads.w[idx], (f(&wp, &b1, &b2) - f(&wm, &b1, &b2)) / (2.0 * STEP)));
+        }
+        for j in 0..2 {
+            let (mut p, mut m) = (b1.clone(), b1.clone());
+            p[j] += STEP;
+            m[j] -= STEP;
+            worst = worst.max(rel(grads.b1[j], (f(&w, &p, &b2) - f(&w, &m, &b2)) / (2.0 * STEP)));
+        }
+        for i in 0..3 {
+            let (mut p, mut m) = (b2.clone(), b2.clone());
+            p[i] += STEP;
+            m[i] -= STEP;
+            worst = worst.max(rel(grads.b2[i], (f(&w, &b1, &p) - f(&w, &b1, &m)) / (2.0 * STEP)));
+        }
+        worst
+    }
+
+    #[test]
+    fn sparsity_gradient_matches_finite_differences() {
+        let e = worst_error::<Sigmoid>(Loss::Mse, Some(Sparsity { rho: 0.05, beta: 0.3 }), None);
+        assert!(e <= MAX_RELATIVE_ERROR, "{e}");
+    }
+
+    #[test]
+    fn contractive_gradient_matches_finite_differences() {
+        let e = worst_error::<Sigmoid>(Loss::BinaryCrossEntropy, None, Some(Contractive { lambda: 0.7 }));
+        assert!(e <= MAX_RELATIVE_ERROR, "{e}");
+        let e = worst_error::<Tanh>(Loss::Mse, None, Some(Contractive { lambda: 0.7 }));
+        assert!(e <= MAX_RELATIVE_ERROR, "{e}");
+    }
+
+    #[test]
+    fn both_penalties_together() {
+        let e = worst_error::<Sigmoid>(
+            Loss::Mse,
+            Some(Sparsity { rho: 0.2, beta: 0.5 }),
+            Some(Contractive { lambda: 0.3 }),
+        );
+        assert!(e <= MAX_RELATIVE_ERROR, "{e}");
+    }
+
+    #[test]
+    fn masking_zeroes_about_the_fraction_and_is_reproducible() {
+        use rand::SeedableRng;
+        let corrupt = |seed| {
+            let mut values = vec![1.0_f64; 10_000];
+            Noise::Masking { fraction: 0.3 }.corrupt(&mut values, &mut ChaCha8Rng::seed_from_u64(seed));
+            values
+        };
+        let a = corrupt(5);
+        let zeroed = a.iter().filter(|&&v| v == 0.0).count();
+        // Binomial(10000, 0.3): standard deviation 46; 5 of them is 230.
+        assert!((2770..=3230).contains(&zeroed), "{zeroed}");
+        assert_eq!(a, corrupt(5));
+        assert_ne!(a, corrupt(6));
+    }
+
+    #[test]
+    fn gaussian_noise_has_the_requested_spread() {
+        use rand::SeedableRng;
+        let mut values = vec![0.0_f64; 20_000];
+        Noise::Gaussian { std_dev: 0.5 }.corrupt(&mut values, &mut ChaCha8Rng::seed_from_u64(1));
+        let n = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+        // Standard errors: mean 0.0035, sd 0.0025; allow about five of each.
+        assert!(mean.abs() < 0.02, "{mean}");
+        assert!((sd - 0.5).abs() < 0.015, "{sd}");
+    }
+}
