@@ -6,6 +6,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod activation;
+mod anomaly;
 pub mod datasets;
 mod decoder;
 mod encoder;
@@ -23,6 +24,7 @@ mod train;
 mod validate;
 
 pub use activation::{Activation, Identity, Relu, Sigmoid, Tanh};
+pub use anomaly::{AnomalyDetector, Threshold, roc_auc};
 pub use error::{Error, Result};
 pub use float::Float;
 pub use gradient::Gradients;
