@@ -8,9 +8,7 @@
 //! Run with `cargo run --release --example anomaly`.
 
 use autoencoder::datasets::breast_cancer_wisconsin;
-use autoencoder::{
-    AnomalyDetector, Loss, Threshold, TrainConfig, VanillaAutoencoder, roc_auc,
-};
+use autoencoder::{AnomalyDetector, Loss, Threshold, TrainConfig, VanillaAutoencoder, roc_auc};
 use ndarray::{Array2, Axis};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -46,7 +44,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         truth.iter().filter(|&&m| m).count()
     );
 
-    println!("{:<28} {:>8} {:>10} {:>10} {:>8}", "model (100 epochs)", "ROC AUC", "threshold", "precision", "recall");
+    println!(
+        "{:<28} {:>8} {:>10} {:>10} {:>8}",
+        "model (100 epochs)", "ROC AUC", "threshold", "precision", "recall"
+    );
     for (name, n_hidden, loss) in [
         ("plain 9-5-9, MSE", 5, Loss::Mse),
         ("9-3-9, binary cross-entropy", 3, Loss::BinaryCrossEntropy),
@@ -56,7 +57,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let auc = roc_auc(&scores, &truth).unwrap_or(f64::NAN);
         let flagged = detector.predict(&test)?;
         let count = |want_flag: bool, want_truth: bool| {
-            flagged.iter().zip(&truth).filter(|&(&f, &t)| f == want_flag && t == want_truth).count() as f64
+            flagged
+                .iter()
+                .zip(&truth)
+                .filter(|&(&f, &t)| f == want_flag && t == want_truth)
+                .count() as f64
         };
         let (tp, fp, fneg) = (count(true, true), count(true, false), count(false, true));
         println!(
@@ -69,10 +74,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // The same two models over six initialisation seeds, to show the gap is not luck.
     println!("\nROC AUC over initialisation seeds 1..=6 (mean, min):");
-    for (name, n_hidden, loss) in [("plain 9-5-9, MSE", 5, Loss::Mse), ("9-3-9, BCE", 3, Loss::BinaryCrossEntropy)] {
+    for (name, n_hidden, loss) in [
+        ("plain 9-5-9, MSE", 5, Loss::Mse),
+        ("9-3-9, BCE", 3, Loss::BinaryCrossEntropy),
+    ] {
         let mut aucs = Vec::new();
         for seed in 1..=6 {
-            let scores = detector(&train, n_hidden, loss, seed)?.scores(&test)?.to_vec();
+            let scores = detector(&train, n_hidden, loss, seed)?
+                .scores(&test)?
+                .to_vec();
             aucs.push(roc_auc(&scores, &truth).unwrap_or(f64::NAN));
         }
         let mean = aucs.iter().sum::<f64>() / aucs.len() as f64;

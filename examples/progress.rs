@@ -5,8 +5,7 @@
 
 use autoencoder::datasets::breast_cancer_wisconsin;
 use autoencoder::{
-    Control, EpochStats, FitReport, LearningRateSchedule, Observer, TrainConfig,
-    VanillaAutoencoder,
+    Control, EpochStats, FitReport, LearningRateSchedule, Observer, TrainConfig, VanillaAutoencoder,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -26,7 +25,8 @@ impl Observer<f64> for Bar {
     }
 
     fn on_finish(&mut self, report: &FitReport<f64>) {
-        self.0.finish_with_message(format!("stopped: {:?}", report.stop_reason()));
+        self.0
+            .finish_with_message(format!("stopped: {:?}", report.stop_reason()));
     }
 }
 
@@ -34,7 +34,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let x = breast_cancer_wisconsin().features;
     let epochs = 300;
     let bar = ProgressBar::new(epochs as u64);
-    bar.set_style(ProgressStyle::with_template("{bar:30} {pos:>3}/{len} epochs  {msg}")?);
+    bar.set_style(ProgressStyle::with_template(
+        "{bar:30} {pos:>3}/{len} epochs  {msg}",
+    )?);
 
     let mut model = VanillaAutoencoder::<f64>::new(9, 5, 42)?;
     let config = TrainConfig::new()
@@ -53,6 +55,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let report = model.fit_with_observer(&x, &config, &mut Bar(bar))?;
     let best = report.best_epoch().unwrap_or(report.epochs_run() - 1);
     let validation = report.validation_losses().map_or(f64::NAN, |v| v[best]);
-    println!("best epoch {}: validation loss {validation:.5}; the model holds its parameters", best + 1);
+    println!(
+        "best epoch {}: validation loss {validation:.5}; the model holds its parameters",
+        best + 1
+    );
     Ok(())
 }

@@ -33,22 +33,35 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let mut model = VanillaAutoencoder::<f64>::new(9, 5, 42)?;
-    let config = TrainConfig::new().learning_rate(0.1).momentum(0.9).epochs(100).seed(7);
+    let config = TrainConfig::new()
+        .learning_rate(0.1)
+        .momentum(0.9)
+        .epochs(100)
+        .seed(7);
     println!("training 9-5-9, SGD lr 0.1, momentum 0.9, batch 1, 100 epochs");
     let report = model.fit_with_observer(x, &config, &mut Every::new(10, Progress))?;
 
     let errors = model.reconstruction_errors(x)?;
     let mse = errors.mean().unwrap_or(f64::NAN);
-    println!("final reconstruction MSE {mse:.5} (mean predictor 0.097, PCA with 5 components 0.009)");
+    println!(
+        "final reconstruction MSE {mse:.5} (mean predictor 0.097, PCA with 5 components 0.009)"
+    );
 
     let codes = model.encode(x)?;
     let x_hat = model.reconstruct(x)?;
     println!("\nfirst rows: 5-d code | input -> reconstruction");
     for row in 0..4 {
         let fmt = |v: ndarray::ArrayView1<f64>| {
-            v.iter().map(|a| format!("{a:.2}")).collect::<Vec<_>>().join(" ")
+            v.iter()
+                .map(|a| format!("{a:.2}"))
+                .collect::<Vec<_>>()
+                .join(" ")
         };
-        let class = if data.malignant[row] { "malignant" } else { "benign" };
+        let class = if data.malignant[row] {
+            "malignant"
+        } else {
+            "benign"
+        };
         println!("#{row} ({class})  code [{}]", fmt(codes.row(row)));
         println!("    input [{}]", fmt(x.row(row)));
         println!("    recon [{}]", fmt(x_hat.row(row)));

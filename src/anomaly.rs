@@ -54,10 +54,18 @@ impl<F: Float, A: Activation, O: Activation> AnomalyDetector<F, A, O> {
     ) -> Result<Self> {
         match rule {
             Threshold::Contamination(q) if !(q > 0.0 && q < 1.0) => {
-                return Err(Error::InvalidParameter { name: "contamination", value: q, expected: "in (0, 1)" });
+                return Err(Error::InvalidParameter {
+                    name: "contamination",
+                    value: q,
+                    expected: "in (0, 1)",
+                });
             }
             Threshold::MeanPlusStd(k) if !(k.is_finite() && k >= 0.0) => {
-                return Err(Error::InvalidParameter { name: "k", value: k, expected: "finite and >= 0" });
+                return Err(Error::InvalidParameter {
+                    name: "k",
+                    value: k,
+                    expected: "finite and >= 0",
+                });
             }
             _ => {}
         }
@@ -75,7 +83,10 @@ impl<F: Float, A: Activation, O: Activation> AnomalyDetector<F, A, O> {
                 mean + k * var.sqrt()
             }
         };
-        Ok(Self { model, threshold: F::cast(threshold) })
+        Ok(Self {
+            model,
+            threshold: F::cast(threshold),
+        })
     }
 
     /// Anomaly scores: each row's reconstruction error (mean squared error over its inputs).
@@ -132,8 +143,11 @@ pub fn roc_auc<F: Float>(scores: &[F], positive: &[bool]) -> Option<f64> {
     if scores.len() != positive.len() {
         return None;
     }
-    let mut ranked: Vec<(f64, bool)> =
-        scores.iter().map(|s| s.as_f64()).zip(positive.iter().copied()).collect();
+    let mut ranked: Vec<(f64, bool)> = scores
+        .iter()
+        .map(|s| s.as_f64())
+        .zip(positive.iter().copied())
+        .collect();
     ranked.sort_by(|a, b| a.0.total_cmp(&b.0));
     let n_pos = ranked.iter().filter(|r| r.1).count();
     let n_neg = ranked.len() - n_pos;
@@ -145,7 +159,7 @@ pub fn roc_auc<F: Float>(scores: &[F], positive: &[bool]) -> Option<f64> {
     let mut i = 0;
     while i < ranked.len() {
         let mut j = i;
-        while j + 1 < ranked.len() && ranked[j + 1].0 == ranked[i].0 {
+        while j + 1 < ranked.len() && ranked[j + 1].0.total_cmp(&ranked[i].0).is_eq() {
             j += 1;
         }
         let average_rank = (i + j) as f64 / 2.0 + 1.0;
@@ -164,7 +178,11 @@ mod tests {
     #[test]
     fn quantile_interpolates_like_numpy() {
         // numpy.quantile([1, 2, 3, 4, 10], 0.9) = 7.6
-        assert_abs_diff_eq!(quantile(vec![10.0, 1.0, 3.0, 2.0, 4.0], 0.9), 7.6, epsilon = 1e-12);
+        assert_abs_diff_eq!(
+            quantile(vec![10.0, 1.0, 3.0, 2.0, 4.0], 0.9),
+            7.6,
+            epsilon = 1e-12
+        );
         assert_abs_diff_eq!(quantile(vec![5.0], 0.3), 5.0, epsilon = 0.0);
     }
 

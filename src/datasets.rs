@@ -32,15 +32,17 @@ pub struct Wisconsin {
 /// assert_eq!(data.malignant.iter().filter(|&&m| m).count(), 239);
 /// ```
 pub fn breast_cancer_wisconsin() -> Wisconsin {
-    let mut reader =
-        csv::ReaderBuilder::new().has_headers(false).from_reader(WISCONSIN_CSV.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(WISCONSIN_CSV.as_bytes());
     let mut features = Vec::with_capacity(683 * 9);
     let mut malignant = Vec::with_capacity(683);
     for record in reader.records() {
         // The file is compiled into the crate and checked by the tests below.
         let record = record.expect("the shipped Wisconsin file is valid CSV");
-        let values: Option<Vec<f64>> =
-            (1..=9).map(|c| record[c].trim().parse::<f64>().ok()).collect();
+        let values: Option<Vec<f64>> = (1..=9)
+            .map(|c| record[c].trim().parse::<f64>().ok())
+            .collect();
         if let Some(values) = values {
             features.extend(values.into_iter().map(|v| (v - 1.0) / 9.0));
             malignant.push(record[10].trim() == "4");
@@ -65,7 +67,10 @@ mod tests {
         assert_eq!(data.malignant.iter().filter(|&&m| !m).count(), 444);
         assert!(data.features.iter().all(|&v| (0.0..=1.0).contains(&v)));
         // First row of the file: 1000025,5,1,1,1,2,1,3,1,1,2
-        let first: Vec<f64> = [5., 1., 1., 1., 2., 1., 3., 1., 1.].iter().map(|v| (v - 1.) / 9.).collect();
+        let first: Vec<f64> = [5., 1., 1., 1., 2., 1., 3., 1., 1.]
+            .iter()
+            .map(|v| (v - 1.) / 9.)
+            .collect();
         assert_eq!(data.features.row(0).to_vec(), first);
     }
 }

@@ -55,6 +55,12 @@ pub enum Error {
         /// Name of the model's encoder activation.
         activation: &'static str,
     },
+    /// A training state handed to `fit_resume` does not belong to this model and config.
+    #[error("cannot resume from this training state: {reason}")]
+    IncompatibleTrainState {
+        /// What does not fit.
+        reason: &'static str,
+    },
     /// The learning rate is not finite and positive.
     #[error("learning rate must be finite and > 0, got {0}")]
     InvalidLearningRate(f64),

@@ -39,6 +39,7 @@ pub use train::observer::{
 pub use train::optimizer::{Adam, AdamState, MomentumState, SgdMomentum};
 pub use train::regularize::{Contractive, Noise, Sparsity};
 pub use train::schedule::LearningRateSchedule;
+pub use train::state::TrainState;
 
 /// The names most programs need: `use autoencoder::prelude::*;`.
 pub mod prelude {

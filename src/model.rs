@@ -3,13 +3,16 @@
 use std::fmt;
 use std::marker::PhantomData;
 
+use crate::gradient::ParamSlices;
 use ndarray::{Array1, Array2, ArrayBase, ArrayView1, ArrayView2, Axis, Data, Ix2};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::activation::is_sigmoid;
 use crate::gradient::{Gradients, Workspace};
-use crate::train::trainer::{self, Parameters, Validation};
+use crate::train::regularize;
+use crate::train::state::TrainState;
+use crate::train::trainer::{self, Trainable, Validation};
 use crate::{
     Activation, Error, FitReport, Float, Loss, Observer, Result, Sigmoid, TrainConfig,
     ValidTrainConfig, decoder, encoder, validate,
@@ -108,7 +111,11 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
             let unit = (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
             F::cast(bound * (2.0 * unit - 1.0))
         });
-        Ok(Self::from_valid_parts(w, Array1::zeros(n_hidden), Array1::zeros(n_inputs)))
+        Ok(Self::from_valid_parts(
+            w,
+            Array1::zeros(n_hidden),
+            Array1::zeros(n_inputs),
+        ))
     }
 
     /// A model from explicit parameters `W: [n_hidden, n_inputs]`, `b1: [n_hidden]`,
@@ -151,10 +158,19 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
 
     fn from_valid_parts(w: Array2<F>, b1: Array1<F>, b2: Array1<F>) -> Self {
         // The trainer works on contiguous row-major slices.
-        let w = if w.is_standard_layout() { w } else { w.as_standard_layout().into_owned() };
+        let w = if w.is_standard_layout() {
+            w
+        } else {
+            w.as_standard_layout().into_owned()
+        };
         let b1 = b1.as_standard_layout().into_owned();
         let b2 = b2.as_standard_layout().into_owned();
-        Self { w, b1, b2, activations: PhantomData }
+        Self {
+            w,
+            b1,
+            b2,
+            activations: PhantomData,
+        }
     }
 
     /// The parameters `(W, b1, b2)`, consuming the model.
@@ -297,8 +313,58 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
         self.check_training_data(x, config.loss())?;
         let data = x.as_standard_layout();
         let data = data.as_slice().expect("standard layout is contiguous");
-        let params = Parameters { w: &mut self.w, b1: &mut self.b1, b2: &mut self.b2 };
-        trainer::train::<F, A, O, Ob>(params, data, Validation::FromConfig, config, observer)
+        trainer::train(self, data, Validation::FromConfig, config, None, observer)
+    }
+
+    /// Continues training from `state` (from [`FitReport::state`]) up to `config.epochs()`
+    /// epochs in all. With the same data and config, a run split into several `fit` +
+    /// `fit_resume` calls gives bit-identical parameters and losses to one uninterrupted run.
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit), and [`Error::IncompatibleTrainState`] when the state belongs to
+    /// another model shape or optimiser, or has already run `config.epochs()` epochs.
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::{TrainConfig, VanillaAutoencoder};
+    /// use ndarray::Array2;
+    ///
+    /// let x = Array2::from_shape_fn((50, 4), |(i, j)| ((i + j) % 3) as f64 / 2.0);
+    /// let config = TrainConfig::new().epochs(6).seed(1);
+    /// let mut whole = VanillaAutoencoder::<f64>::new(4, 2, 0)?;
+    /// whole.fit(&x, &config)?;
+    ///
+    /// let mut split = VanillaAutoencoder::<f64>::new(4, 2, 0)?;
+    /// let first = split.fit(&x, &config.clone().epochs(2))?;
+    /// split.fit_resume(&x, &config, first.into_state(), &mut ())?;
+    /// assert_eq!(split, whole);
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
+    pub fn fit_resume<S, Ob>(
+        &mut self,
+        x: &ArrayBase<S, Ix2>,
+        config: &TrainConfig,
+        state: TrainState<F>,
+        observer: &mut Ob,
+    ) -> Result<FitReport<F>>
+    where
+        S: Data<Elem = F>,
+        Ob: Observer<F> + ?Sized,
+    {
+        let config = config.check_ref()?;
+        self.check_training_config(config)?;
+        self.check_training_data(x, config.loss())?;
+        state.check_compatible(config, &self.level_shapes())?;
+        let data = x.as_standard_layout();
+        let data = data.as_slice().expect("standard layout is contiguous");
+        trainer::train(
+            self,
+            data,
+            Validation::FromConfig,
+            config,
+            Some(state),
+            observer,
+        )
     }
 
     /// As [`fit_with_observer`](Self::fit_with_observer), with an explicit validation matrix:
@@ -342,13 +408,14 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
         let data = data.as_slice().expect("standard layout is contiguous");
         let held = validation.as_standard_layout();
         let held = held.as_slice().expect("standard layout is contiguous");
-        let params = Parameters { w: &mut self.w, b1: &mut self.b1, b2: &mut self.b2 };
-        trainer::train::<F, A, O, Ob>(params, data, Validation::Held(held), config, observer)
+        trainer::train(self, data, Validation::Held(held), config, None, observer)
     }
 
     fn check_training_config(&self, config: &ValidTrainConfig) -> Result<()> {
         if config.sparsity().is_some() && !is_sigmoid::<A>() {
-            return Err(Error::SparsityNeedsSigmoid { activation: A::NAME });
+            return Err(Error::SparsityNeedsSigmoid {
+                activation: A::NAME,
+            });
         }
         Ok(())
     }
@@ -358,14 +425,20 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
         validate::finite(x)
     }
 
-    fn check_training_data<S: Data<Elem = F>>(&self, x: &ArrayBase<S, Ix2>, loss: Loss) -> Result<()> {
+    fn check_training_data<S: Data<Elem = F>>(
+        &self,
+        x: &ArrayBase<S, Ix2>,
+        loss: Loss,
+    ) -> Result<()> {
         self.check_data(x, self.n_inputs())?;
         if x.nrows() == 0 {
             return Err(Error::EmptyInput);
         }
         if loss == Loss::BinaryCrossEntropy {
             if !is_sigmoid::<O>() {
-                return Err(Error::BceNeedsSigmoid { activation: O::NAME });
+                return Err(Error::BceNeedsSigmoid {
+                    activation: O::NAME,
+                });
             }
             validate::unit_interval(x)?;
         }
@@ -382,5 +455,86 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
 
     fn slice_b2(&self) -> &[F] {
         self.b2.as_slice().expect("model arrays are contiguous")
+    }
+}
+
+impl<F: Float, A: Activation, O: Activation> Trainable<F> for VanillaAutoencoder<F, A, O> {
+    type Workspace = Workspace<F>;
+
+    fn level_shapes(&self) -> Vec<(usize, usize)> {
+        vec![(self.n_inputs(), self.n_hidden())]
+    }
+
+    fn n_levels(&self) -> usize {
+        1
+    }
+
+    fn level_params(&self, _level: usize) -> ParamSlices<'_, F> {
+        (self.slice_w(), self.slice_b1(), self.slice_b2())
+    }
+
+    fn level_params_mut(&mut self, _level: usize) -> (&mut [F], &mut [F], &mut [F]) {
+        let contiguous = "model arrays are contiguous";
+        (
+            self.w.as_slice_mut().expect(contiguous),
+            self.b1.as_slice_mut().expect(contiguous),
+            self.b2.as_slice_mut().expect(contiguous),
+        )
+    }
+
+    fn workspace(&self, capacity: usize) -> Workspace<F> {
+        Workspace::new(self.n_inputs(), self.n_hidden(), capacity)
+    }
+
+    fn batch_gradient(
+        &self,
+        workspace: &mut Workspace<F>,
+        data: &[F],
+        rows: &[usize],
+        config: &ValidTrainConfig,
+        noise_rng: &mut rand_chacha::ChaCha8Rng,
+        grads: &mut [Gradients<F>],
+    ) -> F {
+        let lanes = rows.len();
+        let grads = &mut grads[0];
+        let params = self.level_params(0);
+        workspace.load_rows(data, rows);
+        let noise = config.noise();
+        if !noise.is_active() && config.sparsity().is_none() && config.contractive().is_none() {
+            return workspace.loss_and_gradient::<A, O>(params, lanes, config.loss(), grads);
+        }
+        if noise.is_active() {
+            noise.corrupt(workspace.corruptible_inputs(lanes), noise_rng);
+        }
+        workspace.forward::<A>(params, lanes);
+        let loss = workspace.output_delta::<O>(config.loss(), lanes);
+        workspace.backward_decoder(params, lanes, grads);
+        if let Some(sparsity) = config.sparsity() {
+            regularize::add_sparsity_gradient(&sparsity, workspace, lanes);
+        }
+        workspace.hidden_preactivation_delta::<A>(lanes);
+        if let Some(contractive) = config.contractive() {
+            regularize::add_contractive_gradient::<F, A>(
+                &contractive,
+                params.0,
+                workspace,
+                lanes,
+                grads,
+            );
+        }
+        workspace.backward_encoder(lanes, grads);
+        loss
+    }
+
+    fn batch_loss(
+        &self,
+        workspace: &mut Workspace<F>,
+        data: &[F],
+        rows: &[usize],
+        loss: Loss,
+    ) -> F {
+        workspace.load_rows(data, rows);
+        workspace.forward::<A>(self.level_params(0), rows.len());
+        workspace.output_delta::<O>(loss, rows.len())
     }
 }

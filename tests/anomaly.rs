@@ -19,19 +19,32 @@ fn split() -> (Array2<f64>, Array2<f64>, Vec<bool>) {
         .chain((0..683).filter(|&i| data.malignant[i]))
         .collect();
     let truth = test_rows.iter().map(|&i| data.malignant[i]).collect();
-    (data.features.select(Axis(0), &train_rows), data.features.select(Axis(0), &test_rows), truth)
+    (
+        data.features.select(Axis(0), &train_rows),
+        data.features.select(Axis(0), &test_rows),
+        truth,
+    )
 }
 
 fn trained(train: &Array2<f64>) -> VanillaAutoencoder<f64> {
     let mut model = VanillaAutoencoder::<f64>::new(9, 3, 42).unwrap();
-    model.fit(train, &TrainConfig::new().epochs(100).loss(Loss::BinaryCrossEntropy).seed(1)).unwrap();
+    model
+        .fit(
+            train,
+            &TrainConfig::new()
+                .epochs(100)
+                .loss(Loss::BinaryCrossEntropy)
+                .seed(1),
+        )
+        .unwrap();
     model
 }
 
 #[test]
 fn malignant_rows_score_higher_than_benign_ones() {
     let (train, test, truth) = split();
-    let detector = AnomalyDetector::fit(trained(&train), &train, Threshold::Contamination(0.05)).unwrap();
+    let detector =
+        AnomalyDetector::fit(trained(&train), &train, Threshold::Contamination(0.05)).unwrap();
     let scores = detector.scores(&test).unwrap().to_vec();
     let auc = roc_auc(&scores, &truth).unwrap();
     println!("ROC AUC {auc:.4}");
@@ -45,8 +58,14 @@ fn malignant_rows_score_higher_than_benign_ones() {
 #[test]
 fn contamination_flags_that_fraction_of_the_training_rows() {
     let (train, _, _) = split();
-    let detector = AnomalyDetector::fit(trained(&train), &train, Threshold::Contamination(0.1)).unwrap();
-    let flagged = detector.predict(&train).unwrap().iter().filter(|&&f| f).count();
+    let detector =
+        AnomalyDetector::fit(trained(&train), &train, Threshold::Contamination(0.1)).unwrap();
+    let flagged = detector
+        .predict(&train)
+        .unwrap()
+        .iter()
+        .filter(|&&f| f)
+        .count();
     // 222 rows: the 90th percentile sits at sorted position 0.9 · 221 = 198.9, between the
     // 199th and 200th smallest scores, so positions 199..=221 (23 rows) lie above it.
     assert_eq!(flagged, 23);
@@ -65,12 +84,25 @@ fn mean_plus_std_threshold() {
 #[test]
 fn bad_rules_and_data_are_rejected() {
     let (train, _, _) = split();
-    for rule in [Threshold::Contamination(0.0), Threshold::Contamination(1.0), Threshold::MeanPlusStd(-1.0)] {
+    for rule in [
+        Threshold::Contamination(0.0),
+        Threshold::Contamination(1.0),
+        Threshold::MeanPlusStd(-1.0),
+    ] {
         let err = AnomalyDetector::fit(trained(&train), &train, rule).unwrap_err();
         assert!(matches!(err, Error::InvalidParameter { .. }), "{rule:?}");
     }
-    let err = AnomalyDetector::fit(trained(&train), &Array2::zeros((0, 9)), Threshold::MeanPlusStd(1.0)).unwrap_err();
+    let err = AnomalyDetector::fit(
+        trained(&train),
+        &Array2::zeros((0, 9)),
+        Threshold::MeanPlusStd(1.0),
+    )
+    .unwrap_err();
     assert!(matches!(err, Error::EmptyInput));
-    let detector = AnomalyDetector::fit(trained(&train), &train, Threshold::MeanPlusStd(1.0)).unwrap();
-    assert!(matches!(detector.predict(&Array2::zeros((3, 4))), Err(Error::ShapeMismatch { .. })));
+    let detector =
+        AnomalyDetector::fit(trained(&train), &train, Threshold::MeanPlusStd(1.0)).unwrap();
+    assert!(matches!(
+        detector.predict(&Array2::zeros((3, 4))),
+        Err(Error::ShapeMismatch { .. })
+    ));
 }

@@ -19,7 +19,10 @@ fn classic_nine_five_nine_shapes() {
     assert_eq!((model.b1().len(), model.b2().len()), (5, 9));
     assert_eq!(model.encode(&x).unwrap().dim(), (30, 5));
     assert_eq!(model.reconstruct(&x).unwrap().dim(), (30, 9));
-    assert_eq!(model.decode(&model.encode(&x).unwrap()).unwrap().dim(), (30, 9));
+    assert_eq!(
+        model.decode(&model.encode(&x).unwrap()).unwrap().dim(),
+        (30, 9)
+    );
     assert_eq!(model.reconstruction_errors(&x).unwrap().len(), 30);
 }
 
@@ -27,7 +30,9 @@ fn classic_nine_five_nine_shapes() {
 fn large_dimensions_work_too() {
     let x = Array2::from_shape_fn((40, 784), |(i, j)| ((i * 13 + j) % 256) as f32 / 255.0);
     let mut model = VanillaAutoencoder::<f32>::new(784, 128, 1).unwrap();
-    let report = model.fit(&x, &TrainConfig::new().epochs(2).batch_size(16)).unwrap();
+    let report = model
+        .fit(&x, &TrainConfig::new().epochs(2).batch_size(16))
+        .unwrap();
     assert_eq!(report.epochs_run(), 2);
     assert_eq!(model.encode(&x).unwrap().dim(), (40, 128));
 }
@@ -37,15 +42,29 @@ fn initialisation_follows_the_glorot_bound_and_zero_biases() {
     let model = VanillaAutoencoder::<f64>::new(9, 5, 7).unwrap();
     let bound = (6.0_f64 / 14.0).sqrt();
     assert!(model.w().iter().all(|v| v.abs() < bound));
-    assert!(model.w().iter().any(|v| v.abs() > 0.8 * bound), "draws should span the range");
-    assert!(model.b1().iter().chain(model.b2().iter()).all(|&v| v == 0.0));
+    assert!(
+        model.w().iter().any(|v| v.abs() > 0.8 * bound),
+        "draws should span the range"
+    );
+    assert!(
+        model
+            .b1()
+            .iter()
+            .chain(model.b2().iter())
+            .all(|&v| v == 0.0)
+    );
 }
 
 #[test]
 fn sigmoid_outputs_lie_in_the_unit_interval() {
     let model = VanillaAutoencoder::<f64>::new(9, 5, 3).unwrap();
     let x = toy(20, 9) * 40.0 - 20.0;
-    for v in model.encode(&x).unwrap().iter().chain(model.reconstruct(&x).unwrap().iter()) {
+    for v in model
+        .encode(&x)
+        .unwrap()
+        .iter()
+        .chain(model.reconstruct(&x).unwrap().iter())
+    {
         assert!((0.0..=1.0).contains(v));
     }
 }
@@ -70,7 +89,10 @@ fn views_and_owned_arrays_give_the_same_results() {
     let owned = view.to_owned();
     assert_eq!(model.encode(&view).unwrap(), model.encode(&owned).unwrap());
     let transposed_storage = owned.t().to_owned().reversed_axes(); // column-major copy
-    assert_eq!(model.reconstruct(&transposed_storage).unwrap(), model.reconstruct(&owned).unwrap());
+    assert_eq!(
+        model.reconstruct(&transposed_storage).unwrap(),
+        model.reconstruct(&owned).unwrap()
+    );
 
     let config = TrainConfig::new().epochs(3).seed(1);
     let (mut a, mut b) = (model.clone(), model.clone());
@@ -89,7 +111,12 @@ fn same_seeds_give_bit_identical_runs() {
     assert_eq!(a, b);
     let (ra, rb) = (a.fit(&x, &config).unwrap(), b.fit(&x, &config).unwrap());
     assert_eq!(a, b);
-    let bits = |r: &FitReport<f64>| r.epoch_losses().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    let bits = |r: &FitReport<f64>| {
+        r.epoch_losses()
+            .iter()
+            .map(|v| v.to_bits())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(bits(&ra), bits(&rb));
 }
 
@@ -144,15 +171,25 @@ fn observers_see_every_epoch_and_tolerance_stops() {
     let x = toy(30, 9);
     let mut history = LossHistory::new();
     let mut model = VanillaAutoencoder::<f64, Tanh>::new(9, 5, 42).unwrap();
-    let report = model.fit_with_observer(&x, &TrainConfig::new().epochs(6), &mut history).unwrap();
+    let report = model
+        .fit_with_observer(&x, &TrainConfig::new().epochs(6), &mut history)
+        .unwrap();
     assert_eq!(history.losses(), report.epoch_losses());
-    assert_eq!(history.epochs().iter().map(|s| s.epoch).collect::<Vec<_>>(), (0..6).collect::<Vec<_>>());
+    assert_eq!(
+        history.epochs().iter().map(|s| s.epoch).collect::<Vec<_>>(),
+        (0..6).collect::<Vec<_>>()
+    );
     assert_eq!(report.stop_reason(), StopReason::MaxEpochs);
 
     let target = report.epoch_losses()[2];
     let mut again = VanillaAutoencoder::<f64, Tanh>::new(9, 5, 42).unwrap();
-    let report = again.fit(&x, &TrainConfig::new().epochs(6).tolerance(target)).unwrap();
-    assert_eq!((report.epochs_run(), report.stop_reason()), (3, StopReason::Tolerance));
+    let report = again
+        .fit(&x, &TrainConfig::new().epochs(6).tolerance(target))
+        .unwrap();
+    assert_eq!(
+        (report.epochs_run(), report.stop_reason()),
+        (3, StopReason::Tolerance)
+    );
 }
 
 #[test]
@@ -169,7 +206,10 @@ fn public_types_are_send_sync_unpin() {
 #[test]
 fn errors_display_what_was_expected() {
     let err = TrainConfig::new().momentum(1.5).check().unwrap_err();
-    assert_eq!(err.to_string(), "momentum must be finite and in [0, 1), got 1.5");
+    assert_eq!(
+        err.to_string(),
+        "momentum must be finite and in [0, 1), got 1.5"
+    );
     let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(err);
     assert!(!boxed.to_string().is_empty());
 }

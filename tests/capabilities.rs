@@ -5,7 +5,9 @@
 mod common;
 
 use autoencoder::datasets::breast_cancer_wisconsin;
-use autoencoder::{Activation, Identity, Loss, Optimizer, Sigmoid, Tanh, TrainConfig, VanillaAutoencoder};
+use autoencoder::{
+    Activation, Identity, Loss, Optimizer, Sigmoid, Tanh, TrainConfig, VanillaAutoencoder,
+};
 use common::*;
 
 fn config_of(fixture: &Fixture) -> TrainConfig {
@@ -18,7 +20,11 @@ fn config_of(fixture: &Fixture) -> TrainConfig {
         .batch_size(c.batch_size)
         .epochs(c.epochs)
         .shuffle(false)
-        .loss(if c.loss == "bce" { Loss::BinaryCrossEntropy } else { Loss::Mse });
+        .loss(if c.loss == "bce" {
+            Loss::BinaryCrossEntropy
+        } else {
+            Loss::Mse
+        });
     if c.optimizer.as_deref() == Some("adam") {
         config = config.optimizer(Optimizer::Adam {
             beta1: c.beta1.unwrap_or(0.9),
@@ -45,7 +51,10 @@ fn run<A: Activation, O: Activation>(fixture: &Fixture) -> (f64, f64) {
     let params = max_abs_diff(model.w().iter(), ew.iter())
         .max(max_abs_diff(model.b1().iter(), eb1.iter()))
         .max(max_abs_diff(model.b2().iter(), eb2.iter()));
-    (params, max_rel_diff(report.epoch_losses(), &fixture.expected.epoch_losses))
+    (
+        params,
+        max_rel_diff(report.epoch_losses(), &fixture.expected.epoch_losses),
+    )
 }
 
 #[test]
@@ -60,7 +69,15 @@ fn every_capability_run_is_reproduced() {
             other => panic!("no case for {other:?}"),
         };
         println!("{:<42} params {params:.2e}  losses {losses:.2e}", c.name);
-        assert!(params <= FIXTURE_TOL_F64, "{}: parameters off by {params}", c.name);
-        assert!(losses <= FIXTURE_TOL_F64, "{}: losses off by {losses}", c.name);
+        assert!(
+            params <= FIXTURE_TOL_F64,
+            "{}: parameters off by {params}",
+            c.name
+        );
+        assert!(
+            losses <= FIXTURE_TOL_F64,
+            "{}: losses off by {losses}",
+            c.name
+        );
     }
 }

@@ -8,7 +8,9 @@
 mod common;
 
 use autoencoder::datasets::breast_cancer_wisconsin;
-use autoencoder::{Activation, Float, Identity, Loss, Sigmoid, Tanh, TrainConfig, VanillaAutoencoder};
+use autoencoder::{
+    Activation, Float, Identity, Loss, Sigmoid, Tanh, TrainConfig, VanillaAutoencoder,
+};
 use common::*;
 use ndarray::Array2;
 
@@ -55,12 +57,19 @@ fn run<F: Float, A: Activation>(fixture: &Fixture, x: &Array2<f64>) -> Deviation
         .max(max_abs_diff(&widen(model.b2()), eb2.iter()));
     let final_loss = match fixture.expected.final_loss {
         Some(expected) => {
-            let got = model.loss(&x, config.check_ref().unwrap().loss()).unwrap().as_f64();
+            let got = model
+                .loss(&x, config.check_ref().unwrap().loss())
+                .unwrap()
+                .as_f64();
             (got - expected).abs() / expected.abs()
         }
         None => 0.0,
     };
-    Deviation { params, losses: max_rel_diff(&losses, &fixture.expected.epoch_losses), final_loss }
+    Deviation {
+        params,
+        losses: max_rel_diff(&losses, &fixture.expected.epoch_losses),
+        final_loss,
+    }
 }
 
 fn run_any<F: Float>(fixture: &Fixture, x: &Array2<f64>) -> Deviation {
@@ -81,9 +90,24 @@ fn check_all<F: Float>(tolerance: f64) {
         assert_eq!(fixture.n_samples, data.features.nrows());
         let dev = run_any::<F>(fixture, &data.features);
         println!("{:<36} {dev:?}", fixture.config.name);
-        assert!(dev.params <= tolerance, "{}: parameters off by {}", fixture.config.name, dev.params);
-        assert!(dev.losses <= tolerance, "{}: epoch losses off by {}", fixture.config.name, dev.losses);
-        assert!(dev.final_loss <= tolerance, "{}: final loss off by {}", fixture.config.name, dev.final_loss);
+        assert!(
+            dev.params <= tolerance,
+            "{}: parameters off by {}",
+            fixture.config.name,
+            dev.params
+        );
+        assert!(
+            dev.losses <= tolerance,
+            "{}: epoch losses off by {}",
+            fixture.config.name,
+            dev.losses
+        );
+        assert!(
+            dev.final_loss <= tolerance,
+            "{}: final loss off by {}",
+            fixture.config.name,
+            dev.final_loss
+        );
     }
 }
 

@@ -17,7 +17,9 @@ fn setup() -> (Array2<f64>, Array1<f64>, Array1<f64>, Array2<f64>) {
     let b2 = Array1::from(vec![-0.05, 0.3, 0.15]);
     let x = Array2::from_shape_vec(
         (4, 3),
-        vec![0.1, 0.8, 0.35, 0.9, 0.2, 0.6, 0.45, 0.05, 0.7, 0.0, 1.0, 0.5],
+        vec![
+            0.1, 0.8, 0.35, 0.9, 0.2, 0.6, 0.45, 0.05, 0.7, 0.0, 1.0, 0.5,
+        ],
     )
     .unwrap();
     (w, b1, b2, x)
@@ -43,7 +45,8 @@ fn relative_error(analytic: f64, numeric: f64) -> f64 {
 /// Returns the worst relative error over every entry of W, b1 and b2.
 fn worst_error<A: Activation>(loss: Loss) -> f64 {
     let (w, b1, b2, x) = setup();
-    let model = VanillaAutoencoder::<f64, A>::from_parts(w.clone(), b1.clone(), b2.clone()).unwrap();
+    let model =
+        VanillaAutoencoder::<f64, A>::from_parts(w.clone(), b1.clone(), b2.clone()).unwrap();
     let (_, grads) = model.loss_and_gradient(&x, loss).unwrap();
     let mut worst: f64 = 0.0;
     let central = |plus: f64, minus: f64| (plus - minus) / (2.0 * STEP);
@@ -52,21 +55,30 @@ fn worst_error<A: Activation>(loss: Loss) -> f64 {
         let (mut wp, mut wm) = (w.clone(), w.clone());
         wp[idx] += STEP;
         wm[idx] -= STEP;
-        let numeric = central(loss_at::<A>(&wp, &b1, &b2, &x, loss), loss_at::<A>(&wm, &b1, &b2, &x, loss));
+        let numeric = central(
+            loss_at::<A>(&wp, &b1, &b2, &x, loss),
+            loss_at::<A>(&wm, &b1, &b2, &x, loss),
+        );
         worst = worst.max(relative_error(grads.w[idx], numeric));
     }
     for j in 0..b1.len() {
         let (mut bp, mut bm) = (b1.clone(), b1.clone());
         bp[j] += STEP;
         bm[j] -= STEP;
-        let numeric = central(loss_at::<A>(&w, &bp, &b2, &x, loss), loss_at::<A>(&w, &bm, &b2, &x, loss));
+        let numeric = central(
+            loss_at::<A>(&w, &bp, &b2, &x, loss),
+            loss_at::<A>(&w, &bm, &b2, &x, loss),
+        );
         worst = worst.max(relative_error(grads.b1[j], numeric));
     }
     for i in 0..b2.len() {
         let (mut bp, mut bm) = (b2.clone(), b2.clone());
         bp[i] += STEP;
         bm[i] -= STEP;
-        let numeric = central(loss_at::<A>(&w, &b1, &bp, &x, loss), loss_at::<A>(&w, &b1, &bm, &x, loss));
+        let numeric = central(
+            loss_at::<A>(&w, &b1, &bp, &x, loss),
+            loss_at::<A>(&w, &b1, &bm, &x, loss),
+        );
         worst = worst.max(relative_error(grads.b2[i], numeric));
     }
     worst
@@ -121,6 +133,12 @@ fn weight_gradient_has_encoder_and_decoder_parts() {
     let d_a2 = (&z - &x) * 2.0 / m * z.mapv(|v| v * (1.0 - v));
     let decoder_part = y.t().dot(&d_a2);
     let encoder_part = &grads.w - &decoder_part;
-    assert!(encoder_part.iter().any(|v| v.abs() > 1e-4), "encoder part missing");
-    assert!(decoder_part.iter().any(|v| v.abs() > 1e-4), "decoder part missing");
+    assert!(
+        encoder_part.iter().any(|v| v.abs() > 1e-4),
+        "encoder part missing"
+    );
+    assert!(
+        decoder_part.iter().any(|v| v.abs() > 1e-4),
+        "decoder part missing"
+    );
 }

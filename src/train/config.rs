@@ -25,7 +25,11 @@ pub enum Optimizer {
 impl Optimizer {
     /// Adam with PyTorch's defaults: `β1 = 0.9`, `β2 = 0.999`, `ε = 1e-8`.
     pub fn adam() -> Self {
-        Optimizer::Adam { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }
+        Optimizer::Adam {
+            beta1: 0.9,
+            beta2: 0.999,
+            epsilon: 1e-8,
+        }
     }
 }
 
@@ -288,7 +292,10 @@ impl TrainConfig {
     /// Off by default. `patience` must be > 0 and `min_delta` finite and >= 0.
     #[must_use]
     pub fn early_stopping(mut self, patience: usize, min_delta: f64) -> Self {
-        self.0.early_stopping = Some(EarlyStop { patience, min_delta });
+        self.0.early_stopping = Some(EarlyStop {
+            patience,
+            min_delta,
+        });
         self
     }
 
@@ -351,8 +358,19 @@ impl TrainConfig {
         if c.batch_size == 0 {
             return Err(Error::ZeroBatchSize);
         }
-        let invalid = |name, value, expected| Err(Error::InvalidParameter { name, value, expected });
-        if let Optimizer::Adam { beta1, beta2, epsilon } = c.optimizer {
+        let invalid = |name, value, expected| {
+            Err(Error::InvalidParameter {
+                name,
+                value,
+                expected,
+            })
+        };
+        if let Optimizer::Adam {
+            beta1,
+            beta2,
+            epsilon,
+        } = c.optimizer
+        {
             if !(0.0..1.0).contains(&beta1) {
                 return invalid("beta1", beta1, "in [0, 1)");
             }
@@ -364,10 +382,10 @@ impl TrainConfig {
             }
         }
         c.schedule.check()?;
-        if let Some(f) = c.validation_fraction {
-            if !(f > 0.0 && f < 1.0) {
-                return invalid("validation_fraction", f, "in (0, 1)");
-            }
+        if let Some(f) = c.validation_fraction
+            && !(f > 0.0 && f < 1.0)
+        {
+            return invalid("validation_fraction", f, "in (0, 1)");
         }
         if let Some(stop) = c.early_stopping {
             if stop.patience == 0 {
@@ -385,10 +403,10 @@ impl TrainConfig {
                 return invalid("beta", beta, "finite and >= 0");
             }
         }
-        if let Some(Contractive { lambda }) = c.contractive {
-            if !(lambda.is_finite() && lambda >= 0.0) {
-                return invalid("lambda", lambda, "finite and >= 0");
-            }
+        if let Some(Contractive { lambda }) = c.contractive
+            && !(lambda.is_finite() && lambda >= 0.0)
+        {
+            return invalid("lambda", lambda, "finite and >= 0");
         }
         match c.noise {
             Noise::Masking { fraction } if !(0.0..1.0).contains(&fraction) => {
@@ -421,24 +439,61 @@ mod tests {
     #[test]
     fn each_range_is_checked() {
         let bad = |c: TrainConfig| c.check().unwrap_err();
-        assert!(matches!(bad(TrainConfig::new().learning_rate(0.0)), Error::InvalidLearningRate(_)));
-        assert!(matches!(bad(TrainConfig::new().learning_rate(-1.0)), Error::InvalidLearningRate(_)));
-        assert!(matches!(bad(TrainConfig::new().learning_rate(f64::NAN)), Error::InvalidLearningRate(_)));
-        assert!(matches!(bad(TrainConfig::new().learning_rate(f64::INFINITY)), Error::InvalidLearningRate(_)));
-        assert!(matches!(bad(TrainConfig::new().momentum(1.0)), Error::InvalidMomentum(_)));
-        assert!(matches!(bad(TrainConfig::new().momentum(-0.1)), Error::InvalidMomentum(_)));
-        assert!(matches!(bad(TrainConfig::new().momentum(f64::NAN)), Error::InvalidMomentum(_)));
-        assert!(matches!(bad(TrainConfig::new().weight_decay(-1e-3)), Error::InvalidWeightDecay(_)));
-        assert!(matches!(bad(TrainConfig::new().tolerance(f64::NAN)), Error::InvalidTolerance(_)));
-        assert!(matches!(bad(TrainConfig::new().epochs(0)), Error::ZeroEpochs));
-        assert!(matches!(bad(TrainConfig::new().batch_size(0)), Error::ZeroBatchSize));
+        assert!(matches!(
+            bad(TrainConfig::new().learning_rate(0.0)),
+            Error::InvalidLearningRate(_)
+        ));
+        assert!(matches!(
+            bad(TrainConfig::new().learning_rate(-1.0)),
+            Error::InvalidLearningRate(_)
+        ));
+        assert!(matches!(
+            bad(TrainConfig::new().learning_rate(f64::NAN)),
+            Error::InvalidLearningRate(_)
+        ));
+        assert!(matches!(
+            bad(TrainConfig::new().learning_rate(f64::INFINITY)),
+            Error::InvalidLearningRate(_)
+        ));
+        assert!(matches!(
+            bad(TrainConfig::new().momentum(1.0)),
+            Error::InvalidMomentum(_)
+        ));
+        assert!(matches!(
+            bad(TrainConfig::new().momentum(-0.1)),
+            Error::InvalidMomentum(_)
+        ));
+        assert!(matches!(
+            bad(TrainConfig::new().momentum(f64::NAN)),
+            Error::InvalidMomentum(_)
+        ));
+        assert!(matches!(
+            bad(TrainConfig::new().weight_decay(-1e-3)),
+            Error::InvalidWeightDecay(_)
+        ));
+        assert!(matches!(
+            bad(TrainConfig::new().tolerance(f64::NAN)),
+            Error::InvalidTolerance(_)
+        ));
+        assert!(matches!(
+            bad(TrainConfig::new().epochs(0)),
+            Error::ZeroEpochs
+        ));
+        assert!(matches!(
+            bad(TrainConfig::new().batch_size(0)),
+            Error::ZeroBatchSize
+        ));
         assert!(TrainConfig::new().momentum(0.0).check().is_ok());
     }
 
     #[test]
     fn optional_features_are_checked() {
         let bad = |c: TrainConfig| matches!(c.check(), Err(Error::InvalidParameter { .. }));
-        let adam = |beta1, beta2, epsilon| Optimizer::Adam { beta1, beta2, epsilon };
+        let adam = |beta1, beta2, epsilon| Optimizer::Adam {
+            beta1,
+            beta2,
+            epsilon,
+        };
         assert!(bad(TrainConfig::new().optimizer(adam(1.0, 0.999, 1e-8))));
         assert!(bad(TrainConfig::new().optimizer(adam(0.9, -0.1, 1e-8))));
         assert!(bad(TrainConfig::new().optimizer(adam(0.9, 0.999, 0.0))));
@@ -449,9 +504,15 @@ mod tests {
         assert!(bad(TrainConfig::new().sparsity(0.0, 0.1)));
         assert!(bad(TrainConfig::new().sparsity(0.05, f64::INFINITY)));
         assert!(bad(TrainConfig::new().contractive(-0.1)));
-        assert!(bad(TrainConfig::new().noise(Noise::Masking { fraction: 1.0 })));
-        assert!(bad(TrainConfig::new().noise(Noise::Gaussian { std_dev: f64::NAN })));
-        assert!(bad(TrainConfig::new().schedule(LearningRateSchedule::Exponential { gamma: 2.0 })));
+        assert!(bad(
+            TrainConfig::new().noise(Noise::Masking { fraction: 1.0 })
+        ));
+        assert!(bad(
+            TrainConfig::new().noise(Noise::Gaussian { std_dev: f64::NAN })
+        ));
+        assert!(bad(
+            TrainConfig::new().schedule(LearningRateSchedule::Exponential { gamma: 2.0 })
+        ));
         let good = TrainConfig::new()
             .optimizer(Optimizer::adam())
             .validation_fraction(0.2)

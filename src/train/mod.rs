@@ -6,4 +6,5 @@ pub(crate) mod observer;
 pub(crate) mod optimizer;
 pub(crate) mod regularize;
 pub(crate) mod schedule;
+pub(crate) mod state;
 pub(crate) mod trainer;

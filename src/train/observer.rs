@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::Float;
+use crate::train::state::TrainState;
 
 /// What an observer sees at the end of each epoch. Small and `Copy`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -52,6 +53,7 @@ pub struct FitReport<F> {
     pub(crate) best_epoch: Option<usize>,
     pub(crate) stop_reason: StopReason,
     pub(crate) elapsed: Duration,
+    pub(crate) state: TrainState<F>,
 }
 
 impl<F: Float> FitReport<F> {
@@ -73,7 +75,10 @@ impl<F: Float> FitReport<F> {
     /// Loss of the last epoch that ran.
     pub fn final_loss(&self) -> F {
         // `fit` runs at least one epoch before it returns a report.
-        *self.epoch_losses.last().expect("a report covers at least one epoch")
+        *self
+            .epoch_losses
+            .last()
+            .expect("a report covers at least one epoch")
     }
 
     /// Number of epochs that ran.
@@ -89,6 +94,17 @@ impl<F: Float> FitReport<F> {
     /// Wall-clock time of the whole `fit` call.
     pub fn elapsed(&self) -> Duration {
         self.elapsed
+    }
+
+    /// The training state after the last epoch, to continue with
+    /// [`fit_resume`](crate::VanillaAutoencoder::fit_resume).
+    pub fn state(&self) -> &TrainState<F> {
+        &self.state
+    }
+
+    /// The training state, consuming the report.
+    pub fn into_state(self) -> TrainState<F> {
+        self.state
     }
 }
 
@@ -200,7 +216,12 @@ pub struct EarlyStopping {
 impl EarlyStopping {
     /// Stops after `patience` epochs without an improvement larger than `min_delta`.
     pub fn new(patience: usize, min_delta: f64) -> Self {
-        Self { patience, min_delta, best: f64::INFINITY, waited: 0 }
+        Self {
+            patience,
+            min_delta,
+            best: f64::INFINITY,
+            waited: 0,
+        }
     }
 }
 
@@ -218,7 +239,11 @@ impl<F: Float> Observer<F> for EarlyStopping {
             return Control::Continue;
         }
         self.waited += 1;
-        if self.waited >= self.patience { Control::Stop } else { Control::Continue }
+        if self.waited >= self.patience {
+            Control::Stop
+        } else {
+            Control::Continue
+        }
     }
 }
 
@@ -246,7 +271,11 @@ impl<F, O: Observer<F>> Observer<F> for Every<O> {
         self.inner.on_start();
     }
     fn on_epoch_end(&mut self, stats: &EpochStats<F>) -> Control {
-        if stats.epoch % self.n == 0 { self.inner.on_epoch_end(stats) } else { Control::Continue }
+        if stats.epoch.is_multiple_of(self.n) {
+            self.inner.on_epoch_end(stats)
+        } else {
+            Control::Continue
+        }
     }
     fn on_finish(&mut self, report: &FitReport<F>) {
         self.inner.on_finish(report);
@@ -258,7 +287,13 @@ mod tests {
     use super::*;
 
     fn stats(epoch: usize, loss: f64) -> EpochStats<f64> {
-        EpochStats { epoch, loss, validation_loss: None, learning_rate: 0.1, elapsed: Duration::ZERO }
+        EpochStats {
+            epoch,
+            loss,
+            validation_loss: None,
+            learning_rate: 0.1,
+            elapsed: Duration::ZERO,
+        }
     }
 
     #[test]
@@ -277,7 +312,12 @@ mod tests {
         for e in 0..7 {
             every.on_epoch_end(&stats(e, e as f64));
         }
-        let seen: Vec<usize> = every.into_inner().epochs().iter().map(|s| s.epoch).collect();
+        let seen: Vec<usize> = every
+            .into_inner()
+            .epochs()
+            .iter()
+            .map(|s| s.epoch)
+            .collect();
         assert_eq!(seen, [0, 3, 6]);
     }
 }

@@ -35,7 +35,9 @@ pub struct MomentumState<F> {
 impl<F: Float> MomentumState<F> {
     /// Zero velocities for a model with `n_inputs` inputs and `n_hidden` hidden units.
     pub fn new(n_inputs: usize, n_hidden: usize) -> Self {
-        Self { velocity: Gradients::zeros(n_inputs, n_hidden) }
+        Self {
+            velocity: Gradients::zeros(n_inputs, n_hidden),
+        }
     }
 
     /// Velocity of `W`, `[n_hidden, n_inputs]`.
@@ -70,9 +72,24 @@ impl<F: Float> SgdMomentum<F> {
         state: &mut MomentumState<F>,
     ) {
         let v = &mut state.velocity;
-        self.update(w, grad_slice(&grads.w), slice_mut(v.w.as_slice_mut()), self.weight_decay);
-        self.update(b1, grad_slice(&grads.b1), slice_mut(v.b1.as_slice_mut()), F::zero());
-        self.update(b2, grad_slice(&grads.b2), slice_mut(v.b2.as_slice_mut()), F::zero());
+        self.update(
+            w,
+            grad_slice(&grads.w),
+            slice_mut(v.w.as_slice_mut()),
+            self.weight_decay,
+        );
+        self.update(
+            b1,
+            grad_slice(&grads.b1),
+            slice_mut(v.b1.as_slice_mut()),
+            F::zero(),
+        );
+        self.update(
+            b2,
+            grad_slice(&grads.b2),
+            slice_mut(v.b2.as_slice_mut()),
+            F::zero(),
+        );
     }
 
     #[inline]
@@ -158,9 +175,30 @@ impl<F: Float> Adam<F> {
         let correction2 = F::one() - self.beta2.powi(t);
         let (m, v) = (&mut state.first, &mut state.second);
         let corrections = (correction1, correction2);
-        self.update(w, grad_slice(&grads.w), slice_mut(m.w.as_slice_mut()), slice_mut(v.w.as_slice_mut()), corrections, self.weight_decay);
-        self.update(b1, grad_slice(&grads.b1), slice_mut(m.b1.as_slice_mut()), slice_mut(v.b1.as_slice_mut()), corrections, F::zero());
-        self.update(b2, grad_slice(&grads.b2), slice_mut(m.b2.as_slice_mut()), slice_mut(v.b2.as_slice_mut()), corrections, F::zero());
+        self.update(
+            w,
+            grad_slice(&grads.w),
+            slice_mut(m.w.as_slice_mut()),
+            slice_mut(v.w.as_slice_mut()),
+            corrections,
+            self.weight_decay,
+        );
+        self.update(
+            b1,
+            grad_slice(&grads.b1),
+            slice_mut(m.b1.as_slice_mut()),
+            slice_mut(v.b1.as_slice_mut()),
+            corrections,
+            F::zero(),
+        );
+        self.update(
+            b2,
+            grad_slice(&grads.b2),
+            slice_mut(m.b2.as_slice_mut()),
+            slice_mut(v.b2.as_slice_mut()),
+            corrections,
+            F::zero(),
+        );
     }
 
     #[inline]
@@ -179,7 +217,8 @@ impl<F: Float> Adam<F> {
             let g = if decay_on { g + decay * *p } else { g };
             *m = b1 * *m + (F::one() - b1) * g;
             *v = b2 * *v + (F::one() - b2) * g * g;
-            *p -= self.learning_rate * (*m / correction1) / ((*v / correction2).sqrt() + self.epsilon);
+            *p -= self.learning_rate * (*m / correction1)
+                / ((*v / correction2).sqrt() + self.epsilon);
         }
     }
 }
@@ -200,12 +239,14 @@ mod tests {
     ///   Nesterov:  v as above; step g + μ v = 1.9, 1.76, -2.666   θ = 0.81, 0.634, 0.9006
     #[test]
     fn momentum_trajectory_matches_hand_computed_table() {
-        let table = [
-            (false, [0.9, 0.76, 0.834]),
-            (true, [0.81, 0.634, 0.9006]),
-        ];
+        let table = [(false, [0.9, 0.76, 0.834]), (true, [0.81, 0.634, 0.9006])];
         for (nesterov, expected) in table {
-            let opt = SgdMomentum { learning_rate: 0.1, momentum: 0.9, nesterov, weight_decay: 0.0 };
+            let opt = SgdMomentum {
+                learning_rate: 0.1,
+                momentum: 0.9,
+                nesterov,
+                weight_decay: 0.0,
+            };
             let mut state = MomentumState::<f64>::new(1, 1);
             let (mut w, mut b1, mut b2) = ([0.0], [0.0], [1.0]);
             for (&g, &theta) in [1.0, 0.5, -2.0].iter().zip(&expected) {
@@ -224,7 +265,13 @@ mod tests {
     /// Step 2: m = 0.08, v = 0.004996, m̂ = 0.08 / 0.19, v̂ = 0.004996 / 0.001999.
     #[test]
     fn adam_matches_hand_computed_steps() {
-        let adam = Adam { learning_rate: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-20, weight_decay: 0.0 };
+        let adam = Adam {
+            learning_rate: 0.1,
+            beta1: 0.9,
+            beta2: 0.999,
+            epsilon: 1e-20,
+            weight_decay: 0.0,
+        };
         let mut state = AdamState::<f64>::new(1, 1);
         let (mut w, mut b1, mut b2) = ([0.0], [0.0], [1.0]);
         let mut grads = Gradients::zeros(1, 1);
@@ -243,10 +290,19 @@ mod tests {
     /// gives θ = 2 − 0.1 · 1 = 1.9 for W while the biases stay put.
     #[test]
     fn weight_decay_acts_on_w_only() {
-        let opt = SgdMomentum { learning_rate: 0.1, momentum: 0.0, nesterov: false, weight_decay: 0.5 };
+        let opt = SgdMomentum {
+            learning_rate: 0.1,
+            momentum: 0.0,
+            nesterov: false,
+            weight_decay: 0.5,
+        };
         let mut state = MomentumState::<f64>::new(1, 1);
         let (mut w, mut b1, mut b2) = ([2.0], [2.0], [2.0]);
-        opt.step((&mut w, &mut b1, &mut b2), &Gradients::zeros(1, 1), &mut state);
+        opt.step(
+            (&mut w, &mut b1, &mut b2),
+            &Gradients::zeros(1, 1),
+            &mut state,
+        );
         assert_abs_diff_eq!(w[0], 1.9, epsilon = 1e-15);
         assert_abs_diff_eq!(b1[0], 2.0, epsilon = 0.0);
         assert_abs_diff_eq!(b2[0], 2.0, epsilon = 0.0);

@@ -100,7 +100,10 @@ pub(crate) fn add_sparsity_gradient<F: Float>(
     let (rho, beta) = (F::cast(sparsity.rho), F::cast(sparsity.beta));
     let inv_lanes = F::one() / F::cast(lanes as f64);
     let (hidden, delta) = workspace.hidden_delta_mut(lanes);
-    for (y_row, d_row) in hidden.chunks_exact(lanes).zip(delta.chunks_exact_mut(lanes)) {
+    for (y_row, d_row) in hidden
+        .chunks_exact(lanes)
+        .zip(delta.chunks_exact_mut(lanes))
+    {
         let mean = crate::linalg::sum(y_row) * inv_lanes;
         let g = beta * inv_lanes * (-rho / mean + (F::one() - rho) / (F::one() - mean));
         for d in d_row {
@@ -124,7 +127,11 @@ pub(crate) fn add_contractive_gradient<F: Float, A: Activation>(
     let n_inputs = w.len() / grads.b1.len();
     let (hidden, delta) = workspace.hidden_delta_mut(lanes);
     let (grad_w, _, _) = grads.slices_mut();
-    for (j, (y_row, d_row)) in hidden.chunks_exact(lanes).zip(delta.chunks_exact_mut(lanes)).enumerate() {
+    for (j, (y_row, d_row)) in hidden
+        .chunks_exact(lanes)
+        .zip(delta.chunks_exact_mut(lanes))
+        .enumerate()
+    {
         let w_row = &w[j * n_inputs..(j + 1) * n_inputs];
         let row_norm = crate::linalg::dot(w_row, w_row);
         let mut mean_slope_sq = F::zero();
@@ -134,7 +141,10 @@ pub(crate) fn add_contractive_gradient<F: Float, A: Activation>(
             *d += lambda * inv_lanes * two * slope * A::second_derivative(y) * row_norm;
         }
         let scale = lambda * mean_slope_sq * inv_lanes * two;
-        for (g, &wv) in grad_w[j * n_inputs..(j + 1) * n_inputs].iter_mut().zip(w_row) {
+        for (g, &wv) in grad_w[j * n_inputs..(j + 1) * n_inputs]
+            .iter_mut()
+            .zip(w_row)
+        {
             *g += scale * wv;
         }
     }
@@ -164,7 +174,9 @@ mod tests {
             b2: Array1::from(vec![-0.05, 0.3, 0.15]),
             x: Array2::from_shape_vec(
                 (4, 3),
-                vec![0.1, 0.8, 0.35, 0.9, 0.2, 0.6, 0.45, 0.05, 0.7, 0.0, 1.0, 0.5],
+                vec![
+                    0.1, 0.8, 0.35, 0.9, 0.2, 0.6, 0.45, 0.05, 0.7, 0.0, 1.0, 0.5,
+                ],
             )
             .unwrap(),
         }
@@ -180,13 +192,17 @@ mod tests {
         sparsity: Option<Sparsity>,
         contractive: Option<Contractive>,
     ) -> f64 {
-        let model = VanillaAutoencoder::<f64, A>::from_parts(w.clone(), b1.clone(), b2.clone()).unwrap();
+        let model =
+            VanillaAutoencoder::<f64, A>::from_parts(w.clone(), b1.clone(), b2.clone()).unwrap();
         let mut total = model.loss(x, loss).unwrap();
         let y = model.encode(x).unwrap();
         if let Some(Sparsity { rho, beta }) = sparsity {
             let mean = y.mean_axis(Axis(0)).unwrap();
             total += beta
-                * mean.iter().map(|&r| rho * (rho / r).ln() + (1.0 - rho) * ((1.0 - rho) / (1.0 - r)).ln()).sum::<f64>();
+                * mean
+                    .iter()
+                    .map(|&r| rho * (rho / r).ln() + (1.0 - rho) * ((1.0 - rho) / (1.0 - r)).ln())
+                    .sum::<f64>();
         }
         if let Some(Contractive { lambda }) = contractive {
             let row_norms = w.map_axis(Axis(1), |r| r.dot(&r));
@@ -198,14 +214,22 @@ mod tests {
 
     /// Analytic gradient through the trainer's staged pass, then every entry against central
     /// differences of `objective`.
-    fn worst_error<A: Activation>(loss: Loss, sparsity: Option<Sparsity>, contractive: Option<Contractive>) -> f64 {
+    fn worst_error<A: Activation>(
+        loss: Loss,
+        sparsity: Option<Sparsity>,
+        contractive: Option<Contractive>,
+    ) -> f64 {
         let Case { w, b1, b2, x } = case();
         let rows: Vec<usize> = (0..x.nrows()).collect();
         let lanes = rows.len();
         let mut ws = Workspace::new(3, 2, lanes);
         let mut grads = Gradients::zeros(3, 2);
         ws.load_rows(x.as_slice().unwrap(), &rows);
-        let p = (w.as_slice().unwrap(), b1.as_slice().unwrap(), b2.as_slice().unwrap());
+        let p = (
+            w.as_slice().unwrap(),
+            b1.as_slice().unwrap(),
+            b2.as_slice().unwrap(),
+        );
         ws.forward::<A>(p, lanes);
         ws.output_delta::<A>(loss, lanes);
         ws.backward_decoder(p, lanes, &mut grads);
@@ -227,32 +251,52 @@ mod tests {
             let (mut wp, mut wm) = (w.clone(), w.clone());
             wp[idx] += STEP;
             wm[idx] -= STEP;
-            worst = worst.max(rel(grads.w[idx], (f(&wp, &b1, &b2) - f(&wm, &b1, &b2)) / (2.0 * STEP)));
+            worst = worst.max(rel(
+                grads.w[idx],
+                (f(&wp, &b1, &b2) - f(&wm, &b1, &b2)) / (2.0 * STEP),
+            ));
         }
         for j in 0..2 {
             let (mut p, mut m) = (b1.clone(), b1.clone());
             p[j] += STEP;
             m[j] -= STEP;
-            worst = worst.max(rel(grads.b1[j], (f(&w, &p, &b2) - f(&w, &m, &b2)) / (2.0 * STEP)));
+            worst = worst.max(rel(
+                grads.b1[j],
+                (f(&w, &p, &b2) - f(&w, &m, &b2)) / (2.0 * STEP),
+            ));
         }
         for i in 0..3 {
             let (mut p, mut m) = (b2.clone(), b2.clone());
             p[i] += STEP;
             m[i] -= STEP;
-            worst = worst.max(rel(grads.b2[i], (f(&w, &b1, &p) - f(&w, &b1, &m)) / (2.0 * STEP)));
+            worst = worst.max(rel(
+                grads.b2[i],
+                (f(&w, &b1, &p) - f(&w, &b1, &m)) / (2.0 * STEP),
+            ));
         }
         worst
     }
 
     #[test]
     fn sparsity_gradient_matches_finite_differences() {
-        let e = worst_error::<Sigmoid>(Loss::Mse, Some(Sparsity { rho: 0.05, beta: 0.3 }), None);
+        let e = worst_error::<Sigmoid>(
+            Loss::Mse,
+            Some(Sparsity {
+                rho: 0.05,
+                beta: 0.3,
+            }),
+            None,
+        );
         assert!(e <= MAX_RELATIVE_ERROR, "{e}");
     }
 
     #[test]
     fn contractive_gradient_matches_finite_differences() {
-        let e = worst_error::<Sigmoid>(Loss::BinaryCrossEntropy, None, Some(Contractive { lambda: 0.7 }));
+        let e = worst_error::<Sigmoid>(
+            Loss::BinaryCrossEntropy,
+            None,
+            Some(Contractive { lambda: 0.7 }),
+        );
         assert!(e <= MAX_RELATIVE_ERROR, "{e}");
         let e = worst_error::<Tanh>(Loss::Mse, None, Some(Contractive { lambda: 0.7 }));
         assert!(e <= MAX_RELATIVE_ERROR, "{e}");
@@ -262,7 +306,10 @@ mod tests {
     fn both_penalties_together() {
         let e = worst_error::<Sigmoid>(
             Loss::Mse,
-            Some(Sparsity { rho: 0.2, beta: 0.5 }),
+            Some(Sparsity {
+                rho: 0.2,
+                beta: 0.5,
+            }),
             Some(Contractive { lambda: 0.3 }),
         );
         assert!(e <= MAX_RELATIVE_ERROR, "{e}");
@@ -273,7 +320,8 @@ mod tests {
         use rand::SeedableRng;
         let corrupt = |seed| {
             let mut values = vec![1.0_f64; 10_000];
-            Noise::Masking { fraction: 0.3 }.corrupt(&mut values, &mut ChaCha8Rng::seed_from_u64(seed));
+            Noise::Masking { fraction: 0.3 }
+                .corrupt(&mut values, &mut ChaCha8Rng::seed_from_u64(seed));
             values
         };
         let a = corrupt(5);

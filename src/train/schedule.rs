@@ -65,28 +65,53 @@ impl LearningRateSchedule {
     pub(crate) fn check(&self) -> crate::Result<()> {
         use crate::Error::InvalidParameter;
         let in_unit = |name, value: f64, expected| {
-            if value > 0.0 && value <= 1.0 { Ok(()) } else { Err(InvalidParameter { name, value, expected }) }
+            if value > 0.0 && value <= 1.0 {
+                Ok(())
+            } else {
+                Err(InvalidParameter {
+                    name,
+                    value,
+                    expected,
+                })
+            }
         };
         let non_negative = |name, value: f64| {
             if value.is_finite() && value >= 0.0 {
                 Ok(())
             } else {
-                Err(InvalidParameter { name, value, expected: "finite and >= 0" })
+                Err(InvalidParameter {
+                    name,
+                    value,
+                    expected: "finite and >= 0",
+                })
             }
         };
         match *self {
             Self::Constant => Ok(()),
             Self::StepDecay { step, gamma } => {
                 if step == 0 {
-                    return Err(InvalidParameter { name: "step", value: 0.0, expected: "> 0" });
+                    return Err(InvalidParameter {
+                        name: "step",
+                        value: 0.0,
+                        expected: "> 0",
+                    });
                 }
                 in_unit("gamma", gamma, "in (0, 1]")
             }
             Self::Exponential { gamma } => in_unit("gamma", gamma, "in (0, 1]"),
             Self::InverseScaling { power } => non_negative("power", power),
-            Self::ReduceOnPlateau { factor, min_delta, min_learning_rate, .. } => {
+            Self::ReduceOnPlateau {
+                factor,
+                min_delta,
+                min_learning_rate,
+                ..
+            } => {
                 if !(factor > 0.0 && factor < 1.0) {
-                    return Err(InvalidParameter { name: "factor", value: factor, expected: "in (0, 1)" });
+                    return Err(InvalidParameter {
+                        name: "factor",
+                        value: factor,
+                        expected: "in (0, 1)",
+                    });
                 }
                 non_negative("min_delta", min_delta)?;
                 non_negative("min_learning_rate", min_learning_rate)
@@ -96,7 +121,7 @@ impl LearningRateSchedule {
 }
 
 /// The schedule's running state within one `fit`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ScheduleState {
     schedule: LearningRateSchedule,
     base: f64,
@@ -107,7 +132,13 @@ pub(crate) struct ScheduleState {
 
 impl ScheduleState {
     pub(crate) fn new(schedule: LearningRateSchedule, base: f64) -> Self {
-        Self { schedule, base, current: base, best: f64::INFINITY, bad_epochs: 0 }
+        Self {
+            schedule,
+            base,
+            current: base,
+            best: f64::INFINITY,
+            bad_epochs: 0,
+        }
     }
 
     /// The learning rate of epoch `t`.
@@ -130,7 +161,10 @@ impl ScheduleState {
     /// Feeds the monitored loss of the epoch that just ended (plateau detection).
     pub(crate) fn observe(&mut self, monitored: f64) {
         if let LearningRateSchedule::ReduceOnPlateau {
-            factor, patience, min_delta, min_learning_rate,
+            factor,
+            patience,
+            min_delta,
+            min_learning_rate,
         } = self.schedule
         {
             if monitored < self.best - min_delta {
@@ -159,7 +193,13 @@ mod tests {
 
     #[test]
     fn closed_form_schedules_follow_their_formulas() {
-        let step = rates(LearningRateSchedule::StepDecay { step: 2, gamma: 0.5 }, 5);
+        let step = rates(
+            LearningRateSchedule::StepDecay {
+                step: 2,
+                gamma: 0.5,
+            },
+            5,
+        );
         for (got, want) in step.iter().zip([0.8, 0.8, 0.4, 0.4, 0.2]) {
             assert_relative_eq!(*got, want, max_relative = 1e-15);
         }
@@ -168,7 +208,10 @@ mod tests {
             assert_relative_eq!(*got, want, max_relative = 1e-15);
         }
         let inv = rates(LearningRateSchedule::InverseScaling { power: 0.5 }, 4);
-        for (got, want) in inv.iter().zip([0.8, 0.8 / 2f64.sqrt(), 0.8 / 3f64.sqrt(), 0.4]) {
+        for (got, want) in inv
+            .iter()
+            .zip([0.8, 0.8 / 2f64.sqrt(), 0.8 / 3f64.sqrt(), 0.4])
+        {
             assert_relative_eq!(*got, want, max_relative = 1e-15);
         }
     }
@@ -183,7 +226,10 @@ mod tests {
         };
         let mut state = ScheduleState::new(schedule, 0.8);
         let mut seen = Vec::new();
-        for (t, loss) in [1.0, 0.9, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95].iter().enumerate() {
+        for (t, loss) in [1.0, 0.9, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95]
+            .iter()
+            .enumerate()
+        {
             seen.push(state.rate(t));
             state.observe(*loss);
         }
@@ -197,10 +243,29 @@ mod tests {
 
     #[test]
     fn bad_parameters_are_rejected() {
-        assert!(LearningRateSchedule::StepDecay { step: 0, gamma: 0.5 }.check().is_err());
-        assert!(LearningRateSchedule::Exponential { gamma: 1.5 }.check().is_err());
-        assert!(LearningRateSchedule::Exponential { gamma: 0.0 }.check().is_err());
-        assert!(LearningRateSchedule::InverseScaling { power: f64::NAN }.check().is_err());
+        assert!(
+            LearningRateSchedule::StepDecay {
+                step: 0,
+                gamma: 0.5
+            }
+            .check()
+            .is_err()
+        );
+        assert!(
+            LearningRateSchedule::Exponential { gamma: 1.5 }
+                .check()
+                .is_err()
+        );
+        assert!(
+            LearningRateSchedule::Exponential { gamma: 0.0 }
+                .check()
+                .is_err()
+        );
+        assert!(
+            LearningRateSchedule::InverseScaling { power: f64::NAN }
+                .check()
+                .is_err()
+        );
         let plateau = |factor| LearningRateSchedule::ReduceOnPlateau {
             factor,
             patience: 2,

@@ -65,7 +65,11 @@ impl Params {
     pub fn arrays(&self) -> (Array2<f64>, Array1<f64>, Array1<f64>) {
         let (rows, cols) = (self.w.len(), self.w[0].len());
         let w = Array2::from_shape_vec((rows, cols), self.w.concat()).unwrap();
-        (w, Array1::from(self.b1.clone()), Array1::from(self.b2.clone()))
+        (
+            w,
+            Array1::from(self.b1.clone()),
+            Array1::from(self.b2.clone()),
+        )
     }
 }
 
@@ -80,12 +84,18 @@ pub struct Expected {
 
 impl Expected {
     pub fn params(&self) -> Params {
-        Params { w: self.w.clone(), b1: self.b1.clone(), b2: self.b2.clone() }
+        Params {
+            w: self.w.clone(),
+            b1: self.b1.clone(),
+            b2: self.b2.clone(),
+        }
     }
 }
 
 pub fn fixture_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("fixtures")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("fixtures")
 }
 
 /// Every fixture file directly in `dir`, sorted by name.
@@ -104,12 +114,21 @@ pub fn load_fixtures(dir: &Path) -> Vec<Fixture> {
 }
 
 /// Largest absolute difference between two equally long sequences.
-pub fn max_abs_diff<'a>(a: impl IntoIterator<Item = &'a f64>, b: impl IntoIterator<Item = &'a f64>) -> f64 {
-    a.into_iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max)
+pub fn max_abs_diff<'a>(
+    a: impl IntoIterator<Item = &'a f64>,
+    b: impl IntoIterator<Item = &'a f64>,
+) -> f64 {
+    a.into_iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max)
 }
 
 /// Largest relative difference `|a − b| / |b|`.
 pub fn max_rel_diff(a: &[f64], b: &[f64]) -> f64 {
     assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs() / y.abs()).fold(0.0, f64::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs() / y.abs())
+        .fold(0.0, f64::max)
 }

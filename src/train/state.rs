@@ -1,0 +1,155 @@
+//! The state of a training run between epochs: what a checkpoint must hold to resume exactly.
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use crate::gradient::Gradients;
+use crate::train::config::{Optimizer, ValidTrainConfig};
+use crate::train::optimizer::{Adam, AdamState, MomentumState, SgdMomentum};
+use crate::train::schedule::ScheduleState;
+use crate::{Error, Float, Result};
+
+/// Generator streams of one training seed: shuffling, noise, the validation split.
+pub(crate) const SHUFFLE_STREAM: u64 = 0;
+pub(crate) const NOISE_STREAM: u64 = 1;
+pub(crate) const SPLIT_STREAM: u64 = 2;
+
+/// The optimiser state of one tied level.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum LevelOptimizer<F> {
+    Sgd(MomentumState<F>),
+    Adam(AdamState<F>),
+}
+
+/// The best epoch so far, for early stopping.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Best<F> {
+    pub(crate) loss: f64,
+    pub(crate) epoch: usize,
+    pub(crate) waited: usize,
+    pub(crate) params: Vec<Gradients<F>>,
+}
+
+/// Everything a training run carries from one epoch to the next besides the parameters: the
+/// next epoch's index, the optimiser state (velocities or Adam moments) of every level, the
+/// shuffling and noise generators, the learning-rate schedule and the early-stopping record.
+///
+/// [`FitReport::state`](crate::FitReport::state) hands it out at the end of a `fit`;
+/// [`VanillaAutoencoder::fit_resume`](crate::VanillaAutoencoder::fit_resume) continues from it,
+/// bit for bit as if training had never stopped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainState<F> {
+    pub(crate) next_epoch: usize,
+    pub(crate) optimizers: Vec<LevelOptimizer<F>>,
+    pub(crate) shuffle_rng: ChaCha8Rng,
+    pub(crate) noise_rng: ChaCha8Rng,
+    pub(crate) schedule: ScheduleState,
+    pub(crate) best: Option<Best<F>>,
+    /// The parameters training had reached when early stopping handed the model its best ones.
+    pub(crate) latest_params: Option<Vec<Gradients<F>>>,
+}
+
+impl<F: Float> TrainState<F> {
+    /// A fresh state for levels of the given `(n_inputs, n_hidden)` shapes.
+    pub(crate) fn new(config: &ValidTrainConfig, shapes: &[(usize, usize)]) -> Self {
+        let optimizers = shapes
+            .iter()
+            .map(|&(n_inputs, n_hidden)| match config.optimizer() {
+                Optimizer::Sgd => LevelOptimizer::Sgd(MomentumState::new(n_inputs, n_hidden)),
+                Optimizer::Adam { .. } => LevelOptimizer::Adam(AdamState::new(n_inputs, n_hidden)),
+            })
+            .collect();
+        let stream = |s| {
+            let mut rng = ChaCha8Rng::seed_from_u64(config.seed());
+            rng.set_stream(s);
+            rng
+        };
+        Self {
+            next_epoch: 0,
+            optimizers,
+            shuffle_rng: stream(SHUFFLE_STREAM),
+            noise_rng: stream(NOISE_STREAM),
+            schedule: ScheduleState::new(config.schedule(), config.learning_rate()),
+            best: None,
+            latest_params: None,
+        }
+    }
+
+    /// Index of the next epoch to run (the number of epochs run so far).
+    pub fn epoch(&self) -> usize {
+        self.next_epoch
+    }
+
+    /// Checks that this state can continue training levels of `shapes` under `config`.
+    pub(crate) fn check_compatible(
+        &self,
+        config: &ValidTrainConfig,
+        shapes: &[(usize, usize)],
+    ) -> Result<()> {
+        let incompatible = |reason| Err(Error::IncompatibleTrainState { reason });
+        if self.optimizers.len() != shapes.len() {
+            return incompatible("the state has a different number of levels");
+        }
+        for (opt, &(n_inputs, n_hidden)) in self.optimizers.iter().zip(shapes) {
+            let dims = match (opt, config.optimizer()) {
+                (LevelOptimizer::Sgd(s), Optimizer::Sgd) => s.velocity_w().dim(),
+                (LevelOptimizer::Adam(s), Optimizer::Adam { .. }) => s.first_moment().w.dim(),
+                _ => return incompatible("the state was made with another optimiser"),
+            };
+            if dims != (n_hidden, n_inputs) {
+                return incompatible("the state's shapes differ from the model's");
+            }
+        }
+        if self.next_epoch >= config.epochs() {
+            return incompatible("the state has already run all the configured epochs");
+        }
+        if self.best.is_some() != config.early_stopping().is_some() {
+            return incompatible("early stopping is on in only one of state and config");
+        }
+        Ok(())
+    }
+}
+
+impl<F: Float> LevelOptimizer<F> {
+    /// One update of a level's parameters.
+    pub(crate) fn step(
+        &mut self,
+        config: &ValidTrainConfig,
+        learning_rate: F,
+        params: (&mut [F], &mut [F], &mut [F]),
+        grads: &Gradients<F>,
+    ) {
+        let weight_decay = F::cast(config.weight_decay());
+        match (self, config.optimizer()) {
+            (
+                LevelOptimizer::Adam(state),
+                Optimizer::Adam {
+                    beta1,
+                    beta2,
+                    epsilon,
+                },
+            ) => {
+                let adam = Adam {
+                    learning_rate,
+                    beta1: F::cast(beta1),
+                    beta2: F::cast(beta2),
+                    epsilon: F::cast(epsilon),
+                    weight_decay,
+                };
+                adam.step(params, grads, state);
+            }
+            (LevelOptimizer::Sgd(state), _) => {
+                let sgd = SgdMomentum {
+                    learning_rate,
+                    momentum: F::cast(config.momentum()),
+                    nesterov: config.nesterov(),
+                    weight_decay,
+                };
+                sgd.step(params, grads, state);
+            }
+            // `check_compatible` and `TrainState::new` pair the state with the config's
+            // optimiser before any step.
+            (LevelOptimizer::Adam(_), Optimizer::Sgd) => unreachable!("optimizer state checked"),
+        }
+    }
+}
