@@ -18,6 +18,7 @@ mod io;
 mod linalg;
 mod loss;
 mod model;
+mod stacked;
 #[cfg(feature = "safetensors")]
 mod safetensors_io;
 mod train;
@@ -32,6 +33,7 @@ pub use gradient::Gradients;
 pub use io::{MAX_MODEL_BYTES, MODEL_FORMAT, MODEL_FORMAT_VERSION};
 pub use loss::Loss;
 pub use model::VanillaAutoencoder;
+pub use stacked::StackedAutoencoder;
 pub use train::config::{EarlyStop, Optimizer, TrainConfig, ValidTrainConfig};
 pub use train::observer::{
     Control, EarlyStopping, EpochStats, Every, FitReport, LossHistory, Observer, StopReason,

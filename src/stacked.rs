@@ -1,0 +1,707 @@
+//! Stacked tied-weight autoencoders: several tied levels, trained greedily level by level and
+//! then fine-tuned end to end.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use ndarray::{Array1, Array2, ArrayBase, ArrayView1, ArrayView2, Axis, Data, Ix2};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::gradient::{Gradients, ParamSlices};
+use crate::linalg::{self, Op};
+use crate::train::state::TrainState;
+use crate::train::trainer::{self, Trainable, Validation};
+use crate::{
+    Activation, Error, FitReport, Float, Loss, Observer, Result, Sigmoid, TrainConfig,
+    ValidTrainConfig, VanillaAutoencoder, activation::is_sigmoid, decoder, encoder, loss, validate,
+};
+
+/// One tied level: `W: [n_hidden, n_inputs]`, `b1: [n_hidden]`, `b2: [n_inputs]`.
+#[derive(Debug, Clone, PartialEq)]
+struct Level<F> {
+    w: Array2<F>,
+    b1: Array1<F>,
+    b2: Array1<F>,
+}
+
+/// A stack of tied-weight levels: layer sizes `[n_0, n_1, …, n_L]` give `L` levels, level `k`
+/// mapping `n_{k−1}` features to `n_k`. Decoding mirrors encoding with the same weights:
+///
+/// ```text
+/// h_0 = x        h_k = f(W_k h_{k−1} + b1_k)              k = 1 … L    (h_L is the code)
+/// g_L = h_L      g_{k−1} = f(W_kᵀ g_k + b2_k)             k = L … 2
+///                z = g(W_1ᵀ g_1 + b2_1)                   (the output activation O)
+/// ```
+///
+/// Train it greedily with [`pretrain`](Self::pretrain) (each level as a
+/// [`VanillaAutoencoder`] on the codes of the level below), then end to end with
+/// [`fit`](Self::fit), which backpropagates through the whole stack; every tied `W_k` gets the
+/// sum of its encoder and decoder gradients. All optimisers, schedules, validation and early
+/// stopping of [`TrainConfig`] apply to both.
+///
+/// # Examples
+/// ```
+/// use autoencoder::{StackedAutoencoder, TrainConfig};
+/// use ndarray::Array2;
+///
+/// let x = Array2::from_shape_fn((64, 16), |(i, j)| ((i * j) % 7) as f64 / 6.0);
+/// let mut stack = StackedAutoencoder::<f64>::new(&[16, 8, 4], 0)?;
+/// let config = TrainConfig::new().epochs(20).batch_size(8).learning_rate(0.5);
+/// stack.pretrain(&x, &config)?;
+/// let before = stack.reconstruction_errors(&x)?.mean().unwrap();
+/// stack.fit(&x, &config)?;
+/// assert!(stack.reconstruction_errors(&x)?.mean().unwrap() < before);
+/// assert_eq!(stack.encode(&x)?.dim(), (64, 4));
+/// # Ok::<(), autoencoder::Error>(())
+/// ```
+pub struct StackedAutoencoder<F, A = Sigmoid, O = A> {
+    levels: Vec<Level<F>>,
+    activations: PhantomData<fn() -> (A, O)>,
+}
+
+impl<F: Float, A, O> Clone for StackedAutoencoder<F, A, O> {
+    fn clone(&self) -> Self {
+        Self {
+            levels: self.levels.clone(),
+            activations: PhantomData,
+        }
+    }
+}
+
+impl<F: Float, A, O> PartialEq for StackedAutoencoder<F, A, O> {
+    fn eq(&self, other: &Self) -> bool {
+        self.levels == other.levels
+    }
+}
+
+impl<F: Float, A: Activation, O: Activation> fmt::Debug for StackedAutoencoder<F, A, O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StackedAutoencoder")
+            .field("layer_sizes", &self.layer_sizes())
+            .field("activation", &A::NAME)
+            .field("output_activation", &O::NAME)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
+    /// A stack with the given layer sizes (inputs first, code last), initialised from `seed`:
+    /// level `k`'s `W ~ U(−a, a)` with `a = sqrt(6 / (n_{k−1} + n_k))` from ChaCha8 stream `k`,
+    /// biases zero.
+    ///
+    /// # Errors
+    /// [`Error::InvalidLayerSizes`] for fewer than two sizes or a zero size.
+    pub fn new(layer_sizes: &[usize], seed: u64) -> Result<Self> {
+        if layer_sizes.len() < 2 || layer_sizes.contains(&0) {
+            return Err(Error::InvalidLayerSizes(layer_sizes.to_vec()));
+        }
+        let levels = layer_sizes
+            .windows(2)
+            .enumerate()
+            .map(|(k, pair)| {
+                let (n_inputs, n_hidden) = (pair[0], pair[1]);
+                let bound = (6.0 / (n_inputs + n_hidden) as f64).sqrt();
+                let mut rng = ChaCha8Rng::seed_from_u64(seed);
+                rng.set_stream(k as u64);
+                let w = Array2::from_shape_simple_fn((n_hidden, n_inputs), || {
+                    let unit = (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+                    F::cast(bound * (2.0 * unit - 1.0))
+                });
+                Level {
+                    w,
+                    b1: Array1::zeros(n_hidden),
+                    b2: Array1::zeros(n_inputs),
+                }
+            })
+            .collect();
+        Ok(Self {
+            levels,
+            activations: PhantomData,
+        })
+    }
+
+    /// A stack from explicit parameters `(W_k, b1_k, b2_k)`, bottom level first.
+    ///
+    /// # Errors
+    /// [`Error::InvalidLayerSizes`] for no levels or levels that do not chain
+    /// (`W_{k+1}` must have as many columns as `W_k` has rows); as
+    /// [`VanillaAutoencoder::from_parts`] for each level.
+    pub fn from_levels(levels: Vec<(Array2<F>, Array1<F>, Array1<F>)>) -> Result<Self> {
+        let mut checked = Vec::with_capacity(levels.len());
+        let mut sizes = Vec::with_capacity(levels.len() + 1);
+        for (w, b1, b2) in levels {
+            if sizes.is_empty() {
+                sizes.push(w.ncols());
+            }
+            let chains = sizes.last() == Some(&w.ncols());
+            sizes.push(w.nrows());
+            if !chains {
+                return Err(Error::InvalidLayerSizes(sizes));
+            }
+            let (w, b1, b2) = VanillaAutoencoder::<F, A, A>::from_parts(w, b1, b2)?.into_parts();
+            checked.push(Level { w, b1, b2 });
+        }
+        if checked.is_empty() {
+            return Err(Error::InvalidLayerSizes(sizes));
+        }
+        Ok(Self {
+            levels: checked,
+            activations: PhantomData,
+        })
+    }
+
+    /// The parameters `(W_k, b1_k, b2_k)` of every level, bottom first, consuming the stack.
+    pub fn into_levels(self) -> Vec<(Array2<F>, Array1<F>, Array1<F>)> {
+        self.levels.into_iter().map(|l| (l.w, l.b1, l.b2)).collect()
+    }
+
+    /// Layer sizes `[n_inputs, n_1, …, n_code]`.
+    pub fn layer_sizes(&self) -> Vec<usize> {
+        std::iter::once(self.n_inputs())
+            .chain(self.levels.iter().map(|l| l.w.nrows()))
+            .collect()
+    }
+
+    /// Number of tied levels.
+    pub fn n_levels(&self) -> usize {
+        self.levels.len()
+    }
+
+    /// Width of the input (and output).
+    pub fn n_inputs(&self) -> usize {
+        self.levels[0].w.ncols()
+    }
+
+    /// Width of the code (the top level's hidden units).
+    pub fn n_code(&self) -> usize {
+        self.levels[self.levels.len() - 1].w.nrows()
+    }
+
+    /// Level `k`'s `(W, b1, b2)` as views, bottom level 0.
+    ///
+    /// # Panics
+    /// When `k >= n_levels()`.
+    pub fn level(&self, k: usize) -> (ArrayView2<'_, F>, ArrayView1<'_, F>, ArrayView1<'_, F>) {
+        let l = &self.levels[k];
+        (l.w.view(), l.b1.view(), l.b2.view())
+    }
+
+    /// Codes of the top level, `[n_samples, n_code]`.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] unless `x` has `n_inputs` columns; [`Error::NonFiniteInput`].
+    pub fn encode<S: Data<Elem = F>>(&self, x: &ArrayBase<S, Ix2>) -> Result<Array2<F>> {
+        validate::columns(x, self.n_inputs())?;
+        validate::finite(x)?;
+        let mut h = encoder::encode::<F, A, S>(&self.levels[0].w, &self.levels[0].b1, x);
+        for level in &self.levels[1..] {
+            h = encoder::encode::<F, A, _>(&level.w, &level.b1, &h);
+        }
+        Ok(h)
+    }
+
+    /// Reconstructions from top-level codes `[n_samples, n_code]`.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] unless `codes` has `n_code` columns; [`Error::NonFiniteInput`].
+    pub fn decode<S: Data<Elem = F>>(&self, codes: &ArrayBase<S, Ix2>) -> Result<Array2<F>> {
+        validate::columns(codes, self.n_code())?;
+        validate::finite(codes)?;
+        let mut g = codes.to_owned();
+        for level in self.levels[1..].iter().rev() {
+            g = decoder::decode::<F, A, _>(&level.w, &level.b2, &g);
+        }
+        Ok(decoder::decode::<F, O, _>(
+            &self.levels[0].w,
+            &self.levels[0].b2,
+            &g,
+        ))
+    }
+
+    /// Reconstructions of `x`: `decode(encode(x))`.
+    ///
+    /// # Errors
+    /// As [`encode`](Self::encode).
+    pub fn reconstruct<S: Data<Elem = F>>(&self, x: &ArrayBase<S, Ix2>) -> Result<Array2<F>> {
+        self.decode(&self.encode(x)?)
+    }
+
+    /// Each row's reconstruction error: the mean over `n_inputs` of `(z − x)²`.
+    ///
+    /// # Errors
+    /// As [`encode`](Self::encode).
+    pub fn reconstruction_errors<S: Data<Elem = F>>(
+        &self,
+        x: &ArrayBase<S, Ix2>,
+    ) -> Result<Array1<F>> {
+        let mut z = self.reconstruct(x)?;
+        z -= x;
+        z.mapv_inplace(|d| d * d);
+        let n = F::cast(self.n_inputs() as f64);
+        Ok(z.sum_axis(Axis(1)).mapv(|s| s / n))
+    }
+
+    /// The mean loss over all elements of `x`.
+    ///
+    /// # Errors
+    /// As [`VanillaAutoencoder::loss`].
+    pub fn loss<S: Data<Elem = F>>(&self, x: &ArrayBase<S, Ix2>, loss: Loss) -> Result<F> {
+        Ok(self.loss_and_gradient(x, loss)?.0)
+    }
+
+    /// The mean loss over all elements of `x` and its gradient with respect to every level's
+    /// `W`, `b1`, `b2` (bottom first), with all of `x` as one batch.
+    ///
+    /// # Errors
+    /// As [`VanillaAutoencoder::loss`].
+    pub fn loss_and_gradient<S: Data<Elem = F>>(
+        &self,
+        x: &ArrayBase<S, Ix2>,
+        loss: Loss,
+    ) -> Result<(F, Vec<Gradients<F>>)> {
+        self.check_training_data(x, loss)?;
+        let data = x.as_standard_layout();
+        let data = data.as_slice().expect("standard layout is contiguous");
+        let rows: Vec<usize> = (0..x.nrows()).collect();
+        let mut workspace = self.workspace(rows.len());
+        let mut grads = self.zero_gradients();
+        workspace.load_rows(data, &rows);
+        let value = workspace.loss_and_gradient::<A, O>(&self.levels, rows.len(), loss, &mut grads);
+        Ok((value, grads))
+    }
+
+    /// Greedy layer-wise pretraining: level 1 is trained as a [`VanillaAutoencoder`] on `x`,
+    /// level 2 on level 1's codes of `x`, and so on, each with `config`. Returns one report
+    /// per level.
+    ///
+    /// # Errors
+    /// As [`VanillaAutoencoder::fit`] for each level; the levels trained before a failure
+    /// keep their new parameters.
+    pub fn pretrain<S: Data<Elem = F>>(
+        &mut self,
+        x: &ArrayBase<S, Ix2>,
+        config: &TrainConfig,
+    ) -> Result<Vec<FitReport<F>>> {
+        config.check_ref()?;
+        validate::columns(x, self.n_inputs())?;
+        validate::finite(x)?;
+        let mut reports = Vec::with_capacity(self.levels.len());
+        let mut codes: Option<Array2<F>> = None;
+        for k in 0..self.levels.len() {
+            let Level { w, b1, b2 } = self.levels[k].clone();
+            let (report, trained) = if k == 0 {
+                let mut model = VanillaAutoencoder::<F, A, O>::from_parts(w, b1, b2)?;
+                let report = model.fit(x, config)?;
+                let codes_k = model.encode(x)?;
+                codes = Some(codes_k);
+                (report, model.into_parts())
+            } else {
+                let input = codes.take().expect("codes of the level below");
+                let mut model = VanillaAutoencoder::<F, A, A>::from_parts(w, b1, b2)?;
+                let report = model.fit(&input, config)?;
+                codes = Some(model.encode(&input)?);
+                (report, model.into_parts())
+            };
+            self.levels[k] = Level {
+                w: trained.0,
+                b1: trained.1,
+                b2: trained.2,
+            };
+            reports.push(report);
+        }
+        Ok(reports)
+    }
+
+    /// End-to-end fine-tuning by backpropagation through the whole stack, weights still tied.
+    ///
+    /// # Errors
+    /// As [`VanillaAutoencoder::fit`]; [`Error::InvalidParameter`] when the config asks for the
+    /// sparsity or contractive penalty, which apply to single levels (use them in
+    /// [`pretrain`](Self::pretrain)).
+    pub fn fit<S: Data<Elem = F>>(
+        &mut self,
+        x: &ArrayBase<S, Ix2>,
+        config: &TrainConfig,
+    ) -> Result<FitReport<F>> {
+        self.fit_with_observer(x, config, &mut ())
+    }
+
+    /// As [`fit`](Self::fit), reporting every epoch to `observer`.
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit).
+    pub fn fit_with_observer<S, Ob>(
+        &mut self,
+        x: &ArrayBase<S, Ix2>,
+        config: &TrainConfig,
+        observer: &mut Ob,
+    ) -> Result<FitReport<F>>
+    where
+        S: Data<Elem = F>,
+        Ob: Observer<F> + ?Sized,
+    {
+        let config = self.check_fine_tuning(config)?;
+        self.check_training_data(x, config.loss())?;
+        let data = x.as_standard_layout();
+        let data = data.as_slice().expect("standard layout is contiguous");
+        trainer::train(self, data, Validation::FromConfig, config, None, observer)
+    }
+
+    /// As [`fit_with_observer`](Self::fit_with_observer), with an explicit validation matrix.
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit), for both matrices.
+    pub fn fit_with_validation<S, T, Ob>(
+        &mut self,
+        x: &ArrayBase<S, Ix2>,
+        validation: &ArrayBase<T, Ix2>,
+        config: &TrainConfig,
+        observer: &mut Ob,
+    ) -> Result<FitReport<F>>
+    where
+        S: Data<Elem = F>,
+        T: Data<Elem = F>,
+        Ob: Observer<F> + ?Sized,
+    {
+        let config = self.check_fine_tuning(config)?;
+        self.check_training_data(x, config.loss())?;
+        self.check_training_data(validation, config.loss())?;
+        let data = x.as_standard_layout();
+        let data = data.as_slice().expect("standard layout is contiguous");
+        let held = validation.as_standard_layout();
+        let held = held.as_slice().expect("standard layout is contiguous");
+        trainer::train(self, data, Validation::Held(held), config, None, observer)
+    }
+
+    /// Continues fine-tuning from `state` (see [`VanillaAutoencoder::fit_resume`]).
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit), and [`Error::IncompatibleTrainState`].
+    pub fn fit_resume<S, Ob>(
+        &mut self,
+        x: &ArrayBase<S, Ix2>,
+        config: &TrainConfig,
+        state: TrainState<F>,
+        observer: &mut Ob,
+    ) -> Result<FitReport<F>>
+    where
+        S: Data<Elem = F>,
+        Ob: Observer<F> + ?Sized,
+    {
+        let config = self.check_fine_tuning(config)?;
+        self.check_training_data(x, config.loss())?;
+        state.check_compatible(config, &self.level_shapes())?;
+        let data = x.as_standard_layout();
+        let data = data.as_slice().expect("standard layout is contiguous");
+        trainer::train(
+            self,
+            data,
+            Validation::FromConfig,
+            config,
+            Some(state),
+            observer,
+        )
+    }
+
+    fn check_fine_tuning<'c>(&self, config: &'c TrainConfig) -> Result<&'c ValidTrainConfig> {
+        let config = config.check_ref()?;
+        if let Some(s) = config.sparsity() {
+            return Err(Error::InvalidParameter {
+                name: "sparsity",
+                value: s.rho,
+                expected: "off when fine-tuning a stack",
+            });
+        }
+        if let Some(c) = config.contractive() {
+            return Err(Error::InvalidParameter {
+                name: "contractive",
+                value: c.lambda,
+                expected: "off when fine-tuning a stack",
+            });
+        }
+        Ok(config)
+    }
+
+    fn check_training_data<S: Data<Elem = F>>(
+        &self,
+        x: &ArrayBase<S, Ix2>,
+        loss: Loss,
+    ) -> Result<()> {
+        validate::columns(x, self.n_inputs())?;
+        validate::finite(x)?;
+        if x.nrows() == 0 {
+            return Err(Error::EmptyInput);
+        }
+        if loss == Loss::BinaryCrossEntropy {
+            if !is_sigmoid::<O>() {
+                return Err(Error::BceNeedsSigmoid {
+                    activation: O::NAME,
+                });
+            }
+            validate::unit_interval(x)?;
+        }
+        Ok(())
+    }
+
+    fn zero_gradients(&self) -> Vec<Gradients<F>> {
+        self.levels
+            .iter()
+            .map(|l| Gradients::zeros(l.w.ncols(), l.w.nrows()))
+            .collect()
+    }
+}
+
+/// Scratch buffers of the stack's forward and backward passes, lane-major (`[features, rows]`).
+pub(crate) struct StackWorkspace<F> {
+    n_inputs: usize,
+    /// Inputs, `[n_0, rows]`.
+    inputs: Vec<F>,
+    /// Clean targets when the inputs are corrupted.
+    targets: Vec<F>,
+    /// Encoder outputs `h_k`, `[n_k, rows]`, k = 1 … L.
+    encoded: Vec<Vec<F>>,
+    /// Decoder outputs `g_{k−1}` of level `k` (level 1: the output logits, then `∂L/∂A`).
+    decoded: Vec<Vec<F>>,
+    /// Two delta buffers of the widest layer.
+    delta: [Vec<F>; 2],
+}
+
+impl<F: Float> StackWorkspace<F> {
+    fn load_rows(&mut self, data: &[F], rows: &[usize]) {
+        let (lanes, width) = (rows.len(), self.n_inputs);
+        for (lane, &row) in rows.iter().enumerate() {
+            for (i, &v) in data[row * width..(row + 1) * width].iter().enumerate() {
+                self.inputs[i * lanes + lane] = v;
+            }
+        }
+    }
+
+    /// Forward pass to the output logits (in `decoded[0]`).
+    fn forward<A: Activation>(&mut self, levels: &[Level<F>], lanes: usize) {
+        let n_levels = levels.len();
+        for (k, level) in levels.iter().enumerate() {
+            let (lower, upper) = self.encoded.split_at_mut(k);
+            let input: &[F] = if k == 0 { &self.inputs } else { &lower[k - 1] };
+            let n_in = level.w.ncols() * lanes;
+            let n_out = level.w.nrows() * lanes;
+            encoder::forward_lanes::<F, A>(
+                slice(&level.w),
+                slice(&level.b1),
+                &input[..n_in],
+                &mut upper[0][..n_out],
+                lanes,
+            );
+        }
+        for k in (0..n_levels).rev() {
+            let level = &levels[k];
+            let (lower, upper) = self.decoded.split_at_mut(k + 1);
+            let input: &[F] = if k + 1 == n_levels {
+                &self.encoded[k]
+            } else {
+                &upper[0]
+            };
+            let n_in = level.w.nrows() * lanes;
+            let out = &mut lower[k][..level.w.ncols() * lanes];
+            decoder::logits_lanes(
+                slice(&level.w),
+                slice(&level.b2),
+                &input[..n_in],
+                out,
+                lanes,
+            );
+            if k > 0 {
+                encoder::activate_in_place::<F, A>(out);
+            }
+        }
+    }
+
+    fn output_delta<O: Activation>(&mut self, loss: Loss, lanes: usize) -> F {
+        let n = self.n_inputs * lanes;
+        let targets = if self.targets.is_empty() {
+            &self.inputs[..n]
+        } else {
+            &self.targets[..n]
+        };
+        loss::output_delta::<F, O>(loss, &mut self.decoded[0][..n], targets)
+    }
+
+    fn loss_and_gradient<A: Activation, O: Activation>(
+        &mut self,
+        levels: &[Level<F>],
+        lanes: usize,
+        loss: Loss,
+        grads: &mut [Gradients<F>],
+    ) -> F {
+        self.forward::<A>(levels, lanes);
+        let value = self.output_delta::<O>(loss, lanes);
+        self.backward::<A>(levels, lanes, grads);
+        value
+    }
+
+    /// Backward pass from `∂L/∂A` of the output (in `decoded[0]`).
+    fn backward<A: Activation>(
+        &mut self,
+        levels: &[Level<F>],
+        lanes: usize,
+        grads: &mut [Gradients<F>],
+    ) {
+        let n_levels = levels.len();
+        for g in grads.iter_mut() {
+            g.w.fill(F::zero());
+        }
+        let [first, second] = &mut self.delta;
+        // Decoder levels, from the output up: level k maps g_k (n_k wide) to g_{k−1}.
+        let width0 = levels[0].w.ncols() * lanes;
+        first[..width0].copy_from_slice(&self.decoded[0][..width0]);
+        let (mut delta, mut next) = (first, second);
+        for (k, level) in levels.iter().enumerate() {
+            let n_hidden = level.w.nrows() * lanes;
+            let n_inputs = level.w.ncols() * lanes;
+            let input: &[F] = if k + 1 == n_levels {
+                &self.encoded[k]
+            } else {
+                &self.decoded[k + 1]
+            };
+            let (gw, _, gb2) = grads[k].slices_mut();
+            decoder::backward_lanes(
+                slice(&level.w),
+                &input[..n_hidden],
+                &delta[..n_inputs],
+                gw,
+                gb2,
+                &mut next[..n_hidden],
+                lanes,
+            );
+            if k + 1 < n_levels {
+                encoder::preactivation_delta_lanes::<F, A>(
+                    &input[..n_hidden],
+                    &mut next[..n_hidden],
+                );
+            }
+            std::mem::swap(&mut delta, &mut next);
+        }
+        // Encoder levels, from the code down: `delta` holds ∂L/∂h_L.
+        for k in (0..n_levels).rev() {
+            let level = &levels[k];
+            let n_hidden = level.w.nrows() * lanes;
+            let n_inputs = level.w.ncols() * lanes;
+            encoder::preactivation_delta_lanes::<F, A>(
+                &self.encoded[k][..n_hidden],
+                &mut delta[..n_hidden],
+            );
+            let input: &[F] = if k == 0 {
+                &self.inputs
+            } else {
+                &self.encoded[k - 1]
+            };
+            let (gw, gb1, _) = grads[k].slices_mut();
+            encoder::backward_lanes(&input[..n_inputs], &delta[..n_hidden], gw, gb1, lanes);
+            if k > 0 {
+                linalg::mat_lanes(
+                    slice(&level.w),
+                    level.w.nrows(),
+                    level.w.ncols(),
+                    Op::T,
+                    &delta[..n_hidden],
+                    &mut next[..n_inputs],
+                    lanes,
+                    false,
+                );
+                std::mem::swap(&mut delta, &mut next);
+            }
+        }
+    }
+}
+
+fn slice<F, D: ndarray::Dimension>(a: &ndarray::Array<F, D>) -> &[F] {
+    // Stack parameters are built in standard layout.
+    a.as_slice().expect("stack arrays are contiguous")
+}
+
+impl<F: Float, A: Activation, O: Activation> Trainable<F> for StackedAutoencoder<F, A, O> {
+    type Workspace = StackWorkspace<F>;
+
+    fn level_shapes(&self) -> Vec<(usize, usize)> {
+        self.levels
+            .iter()
+            .map(|l| (l.w.ncols(), l.w.nrows()))
+            .collect()
+    }
+
+    fn n_levels(&self) -> usize {
+        self.levels.len()
+    }
+
+    fn level_params(&self, level: usize) -> ParamSlices<'_, F> {
+        let l = &self.levels[level];
+        (slice(&l.w), slice(&l.b1), slice(&l.b2))
+    }
+
+    fn level_params_mut(&mut self, level: usize) -> (&mut [F], &mut [F], &mut [F]) {
+        let l = &mut self.levels[level];
+        let contiguous = "stack arrays are contiguous";
+        (
+            l.w.as_slice_mut().expect(contiguous),
+            l.b1.as_slice_mut().expect(contiguous),
+            l.b2.as_slice_mut().expect(contiguous),
+        )
+    }
+
+    fn workspace(&self, capacity: usize) -> StackWorkspace<F> {
+        let widest = self.layer_sizes().into_iter().max().unwrap_or(0);
+        StackWorkspace {
+            n_inputs: self.n_inputs(),
+            inputs: vec![F::zero(); self.n_inputs() * capacity],
+            targets: Vec::new(),
+            encoded: self
+                .levels
+                .iter()
+                .map(|l| vec![F::zero(); l.w.nrows() * capacity])
+                .collect(),
+            decoded: self
+                .levels
+                .iter()
+                .map(|l| vec![F::zero(); l.w.ncols() * capacity])
+                .collect(),
+            delta: [
+                vec![F::zero(); widest * capacity],
+                vec![F::zero(); widest * capacity],
+            ],
+        }
+    }
+
+    fn batch_gradient(
+        &self,
+        workspace: &mut StackWorkspace<F>,
+        data: &[F],
+        rows: &[usize],
+        config: &ValidTrainConfig,
+        noise_rng: &mut ChaCha8Rng,
+        grads: &mut [Gradients<F>],
+    ) -> F {
+        let lanes = rows.len();
+        workspace.load_rows(data, rows);
+        let noise = config.noise();
+        workspace.targets.clear();
+        if noise.is_active() {
+            let n = self.n_inputs() * lanes;
+            workspace.targets.extend_from_slice(&workspace.inputs[..n]);
+            noise.corrupt(&mut workspace.inputs[..n], noise_rng);
+        }
+        workspace.loss_and_gradient::<A, O>(&self.levels, lanes, config.loss(), grads)
+    }
+
+    fn batch_loss(
+        &self,
+        workspace: &mut StackWorkspace<F>,
+        data: &[F],
+        rows: &[usize],
+        loss: Loss,
+    ) -> F {
+        workspace.load_rows(data, rows);
+        workspace.targets.clear();
+        workspace.forward::<A>(&self.levels, rows.len());
+        workspace.output_delta::<O>(loss, rows.len())
+    }
+}
