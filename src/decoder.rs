@@ -4,7 +4,7 @@
 use ndarray::{Array1, Array2, ArrayBase, Data, Ix2};
 
 use crate::linalg::{self, Op};
-use crate::{Activation, Float};
+use crate::{Activation, Float, encoder};
 
 /// `Z = f(Y W + b2)` for row-major codes `Y: [n_samples, n_hidden]`.
 pub(crate) fn decode<F, O, S>(w: &Array2<F>, b2: &Array1<F>, y: &ArrayBase<S, Ix2>) -> Array2<F>
@@ -15,7 +15,10 @@ where
 {
     let mut z = y.dot(w);
     z += b2;
-    z.mapv_inplace(O::apply);
+    match z.as_slice_memory_order_mut() {
+        Some(values) => encoder::activate_in_place::<F, O>(values),
+        None => z.mapv_inplace(O::apply),
+    }
     z
 }
 
@@ -47,5 +50,14 @@ pub(crate) fn backward_lanes<F: Float>(
     let (n_inputs, n_hidden) = (grad_b2.len(), w.len() / grad_b2.len());
     linalg::sum_lanes(delta, lanes, grad_b2);
     linalg::outer_lanes_acc(yt, n_hidden, delta, n_inputs, lanes, grad_w);
-    linalg::mat_lanes(w, n_hidden, n_inputs, Op::N, delta, delta_hidden, lanes, false);
+    linalg::mat_lanes(
+        w,
+        n_hidden,
+        n_inputs,
+        Op::N,
+        delta,
+        delta_hidden,
+        lanes,
+        false,
+    );
 }

@@ -2,8 +2,9 @@
 
 use ndarray::{Array1, Array2, ArrayBase, Data, Ix2};
 
+use crate::activation::is_sigmoid;
 use crate::linalg::{self, Op};
-use crate::{Activation, Float};
+use crate::{Activation, Float, kernels};
 
 /// `Y = f(X Wᵀ + b1)` for row-major data `X: [n_samples, n_inputs]`.
 pub(crate) fn encode<F, A, S>(w: &Array2<F>, b1: &Array1<F>, x: &ArrayBase<S, Ix2>) -> Array2<F>
@@ -14,8 +15,21 @@ where
 {
     let mut y = x.dot(&w.t());
     y += b1;
-    y.mapv_inplace(A::apply);
+    match y.as_slice_memory_order_mut() {
+        Some(values) => activate_in_place::<F, A>(values),
+        None => y.mapv_inplace(A::apply),
+    }
     y
+}
+
+/// Applies `A` to every element, with the vectorised sigmoid where there is one.
+#[inline]
+pub(crate) fn activate_in_place<F: Float, A: Activation>(values: &mut [F]) {
+    if is_sigmoid::<A>() && kernels::has_kernels::<F>() {
+        kernels::sigmoid_in_place(values);
+    } else {
+        A::apply_in_place(values);
+    }
 }
 
 /// Lane-major forward pass: `yt = f(W xt + b1)`, `xt: [n_inputs, lanes]`, `yt: [n_hidden, lanes]`.
@@ -32,7 +46,7 @@ pub(crate) fn forward_lanes<F: Float, A: Activation>(
         row.fill(bias);
     }
     linalg::mat_lanes(w, n_hidden, n_inputs, Op::N, xt, yt, lanes, true);
-    A::apply_in_place(yt);
+    activate_in_place::<F, A>(yt);
 }
 
 /// `∂L/∂A1 = ∂L/∂Y ⊙ f'(A1)` in place, lane-major, with `f'` taken from the outputs `yt`.

@@ -96,6 +96,7 @@ impl<F: Float> Workspace<F> {
         &mut self.inputs[..n]
     }
 
+    #[allow(dead_code)] // a hook for the regularised trainer
     /// Forgets the clean targets kept by [`corruptible_inputs`](Self::corruptible_inputs).
     pub(crate) fn clear_targets(&mut self) {
         self.targets.clear();
@@ -110,11 +111,68 @@ impl<F: Float> Workspace<F> {
         loss: Loss,
         grads: &mut Gradients<F>,
     ) -> F {
+        if lanes == 1 {
+            return self.one_sample_loss_and_gradient::<A, O>(params, loss, grads);
+        }
         self.forward::<A>(params, lanes);
         let value = self.output_delta::<O>(loss, lanes);
         self.backward_decoder(params, lanes, grads);
         self.hidden_preactivation_delta::<A>(lanes);
         self.backward_encoder(lanes, grads);
+        value
+    }
+
+    /// [`loss_and_gradient`](Self::loss_and_gradient) for one sample (online training): the same
+    /// stages as plain loops over features, without the lane machinery.
+    fn one_sample_loss_and_gradient<A: Activation, O: Activation>(
+        &mut self,
+        (w, b1, b2): ParamSlices<'_, F>,
+        loss: Loss,
+        grads: &mut Gradients<F>,
+    ) -> F {
+        let (d, h) = (self.n_inputs, self.n_hidden);
+        let x = &self.inputs[..d];
+        let hidden = &mut self.hidden[..h];
+        for ((y, w_row), &bias) in hidden.iter_mut().zip(w.chunks_exact(d)).zip(b1) {
+            *y = bias
+                + w_row
+                    .iter()
+                    .zip(x)
+                    .fold(F::zero(), |s, (&wv, &xv)| s + wv * xv);
+        }
+        encoder::activate_in_place::<F, A>(hidden);
+        let output = &mut self.output[..d];
+        output.copy_from_slice(b2);
+        for (&y, w_row) in hidden.iter().zip(w.chunks_exact(d)) {
+            for (o, &wv) in output.iter_mut().zip(w_row) {
+                *o += wv * y;
+            }
+        }
+        let targets = if self.targets.is_empty() {
+            x
+        } else {
+            &self.targets[..d]
+        };
+        let value = loss::output_delta::<F, O>(loss, output, targets);
+
+        let (grad_w, grad_b1, grad_b2) = grads.slices_mut();
+        grad_b2.copy_from_slice(output);
+        for (((&y, w_row), g_row), g_b1) in hidden
+            .iter()
+            .zip(w.chunks_exact(d))
+            .zip(grad_w.chunks_exact_mut(d))
+            .zip(grad_b1)
+        {
+            let delta_y = w_row
+                .iter()
+                .zip(output.iter())
+                .fold(F::zero(), |s, (&wv, &o)| s + wv * o);
+            let delta_a1 = delta_y * A::derivative(y);
+            *g_b1 = delta_a1;
+            for ((g, &o), &xv) in g_row.iter_mut().zip(output.iter()).zip(x) {
+                *g = y * o + delta_a1 * xv;
+            }
+        }
         value
     }
 
@@ -129,7 +187,11 @@ impl<F: Float> Workspace<F> {
     /// Replaces the logits by `∂L/∂A2` and returns the batch's mean reconstruction loss.
     pub(crate) fn output_delta<O: Activation>(&mut self, loss: Loss, lanes: usize) -> F {
         let n = self.n_inputs * lanes;
-        let targets = if self.targets.is_empty() { &self.inputs[..n] } else { &self.targets[..n] };
+        let targets = if self.targets.is_empty() {
+            &self.inputs[..n]
+        } else {
+            &self.targets[..n]
+        };
         loss::output_delta::<F, O>(loss, &mut self.output[..n], targets)
     }
 
@@ -176,6 +238,7 @@ impl<F: Float> Workspace<F> {
         );
     }
 
+    #[allow(dead_code)] // a hook for the regularised trainer
     /// Hidden outputs `Y` of the last forward pass, `[n_hidden, lanes]`.
     pub(crate) fn hidden(&self, lanes: usize) -> &[F] {
         &self.hidden[..self.n_hidden * lanes]

@@ -13,6 +13,7 @@ mod encoder;
 mod error;
 mod float;
 mod gradient;
+mod kernels;
 #[cfg(feature = "serde")]
 mod io;
 mod linalg;

@@ -56,21 +56,42 @@ pub(crate) fn mat_lanes<F: Float>(
         );
         return;
     }
+    let coefficient = |r: usize, k: usize| match op {
+        Op::N => m[r * m_cols + k],
+        Op::T => m[k * m_cols + r],
+    };
+    let blocked = lanes - lanes % LANE_BLOCK;
     for (r, out_row) in out.chunks_exact_mut(lanes).take(rows).enumerate() {
         if !accumulate {
             out_row.fill(F::zero());
         }
+        // Whole blocks of lanes: the running sums stay in registers across the inner loop.
+        for start in (0..blocked).step_by(LANE_BLOCK) {
+            let out_block = &mut out_row[start..start + LANE_BLOCK];
+            let mut acc = [F::zero(); LANE_BLOCK];
+            acc.copy_from_slice(out_block);
+            for (k, in_row) in inp.chunks_exact(lanes).take(inner).enumerate() {
+                let c = coefficient(r, k);
+                let in_block: &[F; LANE_BLOCK] = in_row[start..start + LANE_BLOCK]
+                    .try_into()
+                    .expect("a whole block");
+                for (a, &v) in acc.iter_mut().zip(in_block) {
+                    *a += c * v;
+                }
+            }
+            out_block.copy_from_slice(&acc);
+        }
         for (k, in_row) in inp.chunks_exact(lanes).take(inner).enumerate() {
-            let c = match op {
-                Op::N => m[r * m_cols + k],
-                Op::T => m[k * m_cols + r],
-            };
-            for (o, &v) in out_row.iter_mut().zip(in_row) {
+            let c = coefficient(r, k);
+            for (o, &v) in out_row[blocked..].iter_mut().zip(&in_row[blocked..]) {
                 *o += c * v;
             }
         }
     }
 }
+
+/// Lanes summed together in registers by [`mat_lanes`].
+const LANE_BLOCK: usize = 16;
 
 /// `out += p · qᵀ` for lane-major `p: [p_rows, lanes]`, `q: [q_rows, lanes]`;
 /// `out` is row-major `[p_rows, q_rows]`. Each entry is a sum over the lanes.
@@ -83,7 +104,9 @@ pub(crate) fn outer_lanes_acc<F: Float>(
     out: &mut [F],
 ) {
     debug_assert_eq!(out.len(), p_rows * q_rows);
-    if p_rows * q_rows * lanes >= GEMM_MIN_FLOPS {
+    // Each entry is a reduction over the lanes: the loops pay a horizontal sum per entry, so
+    // the GEMM wins earlier than for the other products.
+    if p_rows * q_rows * lanes >= GEMM_MIN_FLOPS || (p_rows * q_rows >= 256 && lanes >= 16) {
         general_mat_mul(
             F::one(),
             &view(&p[..p_rows * lanes], p_rows, lanes),
@@ -164,7 +187,9 @@ mod tests {
     use ndarray::Array2;
 
     fn filled(rows: usize, cols: usize, seed: f64) -> Array2<f64> {
-        Array2::from_shape_fn((rows, cols), |(r, c)| ((r * 31 + c * 17) as f64 * seed).sin())
+        Array2::from_shape_fn((rows, cols), |(r, c)| {
+            ((r * 31 + c * 17) as f64 * seed).sin()
+        })
     }
 
     /// Both paths (plain loops and GEMM) against ndarray's `dot`.
@@ -177,21 +202,46 @@ mod tests {
             let m_slice = m.as_slice().unwrap();
 
             let mut out = vec![1.0; m_rows * lanes];
-            mat_lanes(m_slice, m_rows, m_cols, Op::N, inp_n.as_slice().unwrap(), &mut out, lanes, true);
+            mat_lanes(
+                m_slice,
+                m_rows,
+                m_cols,
+                Op::N,
+                inp_n.as_slice().unwrap(),
+                &mut out,
+                lanes,
+                true,
+            );
             let expected = m.dot(&inp_n) + 1.0;
             for (a, b) in out.iter().zip(expected.iter()) {
                 assert_abs_diff_eq!(a, b, epsilon = 1e-12);
             }
 
             let mut out = vec![7.0; m_cols * lanes];
-            mat_lanes(m_slice, m_rows, m_cols, Op::T, inp_t.as_slice().unwrap(), &mut out, lanes, false);
+            mat_lanes(
+                m_slice,
+                m_rows,
+                m_cols,
+                Op::T,
+                inp_t.as_slice().unwrap(),
+                &mut out,
+                lanes,
+                false,
+            );
             let expected = m.t().dot(&inp_t);
             for (a, b) in out.iter().zip(expected.iter()) {
                 assert_abs_diff_eq!(a, b, epsilon = 1e-12);
             }
 
             let mut acc = vec![0.5; m_rows * m_cols];
-            outer_lanes_acc(inp_t.as_slice().unwrap(), m_rows, inp_n.as_slice().unwrap(), m_cols, lanes, &mut acc);
+            outer_lanes_acc(
+                inp_t.as_slice().unwrap(),
+                m_rows,
+                inp_n.as_slice().unwrap(),
+                m_cols,
+                lanes,
+                &mut acc,
+            );
             let expected = inp_t.dot(&inp_n.t()) + 0.5;
             for (a, b) in acc.iter().zip(expected.iter()) {
                 assert_abs_diff_eq!(a, b, epsilon = 1e-12);

@@ -1,6 +1,7 @@
 //! Reconstruction losses: their value and their gradient with respect to the output logits.
 
-use crate::{Activation, Float};
+use crate::activation::is_sigmoid;
+use crate::{Activation, Float, kernels};
 
 /// The reconstruction loss that training minimises.
 ///
@@ -66,6 +67,9 @@ pub(crate) fn output_delta<F: Float, O: Activation>(
     targets: &[F],
 ) -> F {
     debug_assert_eq!(logits.len(), targets.len());
+    if loss == Loss::Mse && is_sigmoid::<O>() && kernels::has_kernels::<F>() {
+        return kernels::mse_sigmoid_delta(logits, targets);
+    }
     let scale = F::one() / F::cast(logits.len() as f64);
     let mut total = F::zero();
     for (a2, &x) in logits.iter_mut().zip(targets) {
@@ -90,7 +94,7 @@ mod tests {
         let loss = output_delta::<f64, Identity>(Loss::Mse, &mut logits, &[0.5, 1.0]);
         assert_abs_diff_eq!(loss, 0.625, epsilon = 1e-15);
         assert_abs_diff_eq!(logits[0], 2.0 * 0.5 / 2.0, epsilon = 1e-15);
-        assert_abs_diff_eq!(logits[1], 2.0 * -1.0 / 2.0, epsilon = 1e-15);
+        assert_abs_diff_eq!(logits[1], -2.0 / 2.0, epsilon = 1e-15);
     }
 
     #[test]
@@ -98,7 +102,11 @@ mod tests {
         let (x, a2) = (0.3_f64, 0.8);
         let z = Sigmoid::apply(a2);
         let (value, grad) = Loss::BinaryCrossEntropy.element::<f64, Sigmoid>(x, a2, z);
-        assert_abs_diff_eq!(value, -(x * z.ln() + (1.0 - x) * (1.0 - z).ln()), epsilon = 1e-15);
+        assert_abs_diff_eq!(
+            value,
+            -(x * z.ln() + (1.0 - x) * (1.0 - z).ln()),
+            epsilon = 1e-15
+        );
         assert_abs_diff_eq!(grad, z - x, epsilon = 1e-15);
     }
 
