@@ -129,6 +129,86 @@ pub enum Error {
         /// Batch (0-based, within the epoch) in which it appeared.
         batch: usize,
     },
+    // Persistence (`src/io.rs`, `src/safetensors_io.rs`): only with the `serde` feature.
+    /// Reading or writing a model file failed in the operating system.
+    #[cfg(feature = "serde")]
+    #[error("I/O error ({kind}): {message}")]
+    Io {
+        /// The kind of the underlying `std::io::Error`.
+        kind: std::io::ErrorKind,
+        /// The underlying error's message, with the path involved.
+        message: String,
+    },
+    /// A model file is truncated, is not valid JSON or safetensors, or lacks a required field.
+    #[cfg(feature = "serde")]
+    #[error("corrupt model file: {reason}")]
+    CorruptModel {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A model file was written in a format version this release cannot read.
+    #[cfg(feature = "serde")]
+    #[error("unsupported model format version {found}, this release reads version {supported}")]
+    UnsupportedVersion {
+        /// Version found in the file.
+        found: u64,
+        /// The version this release reads and writes.
+        supported: u64,
+    },
+    /// A model file (or string) is larger than the documented maximum; it was not parsed.
+    #[cfg(feature = "serde")]
+    #[error("model file is {bytes} bytes, the maximum is {limit}")]
+    ModelTooLarge {
+        /// Size of the file, or at least `limit + 1` when its size is not known up front.
+        bytes: u64,
+        /// The maximum, [`MAX_MODEL_BYTES`](crate::MAX_MODEL_BYTES).
+        limit: u64,
+    },
+    /// A model file holds another float type than the model being loaded.
+    #[cfg(feature = "serde")]
+    #[error("model file holds {found} values, expected {expected}")]
+    FloatTypeMismatch {
+        /// The float type being loaded: `"f32"` or `"f64"` (`"F32"`, `"F64"` for safetensors).
+        expected: String,
+        /// The float type (or safetensors dtype) in the file.
+        found: String,
+    },
+    /// A model file was written for another activation than the model type being loaded.
+    #[cfg(feature = "serde")]
+    #[error("model file has {layer} activation {found}, expected {expected}")]
+    ActivationMismatch {
+        /// `"encoder"` or `"decoder"`.
+        layer: &'static str,
+        /// The activation of the type being loaded, e.g. `"sigmoid"`.
+        expected: String,
+        /// The activation named in the file.
+        found: String,
+    },
+    /// A parameter in a model file has the wrong shape.
+    #[cfg(feature = "serde")]
+    #[error("parameter {name} has shape {found:?}, expected {expected}")]
+    ParameterShapeMismatch {
+        /// `"W"`, `"b1"` or `"b2"`.
+        name: &'static str,
+        /// The expected shape, e.g. `"[5, 9]"`, or `"2 dimensions"` when its sizes are unknown.
+        expected: String,
+        /// The shape found in the file.
+        found: Vec<usize>,
+    },
+    /// A safetensors file lacks one of the tensors `W`, `b1`, `b2`.
+    #[cfg(feature = "serde")]
+    #[error("tensor {name} is missing from the model file")]
+    MissingTensor {
+        /// `"W"`, `"b1"` or `"b2"`.
+        name: &'static str,
+    },
+    /// A safetensors file holds a tensor other than `W`, `b1`, `b2`.
+    #[cfg(feature = "serde")]
+    #[error("unexpected tensor {name} in the model file (only W, b1, b2 are allowed)")]
+    UnexpectedTensor {
+        /// Name of the unexpected tensor.
+        name: String,
+    },
 }
 
 /// The crate's result type.
