@@ -209,6 +209,71 @@ pub enum Error {
         /// Name of the unexpected tensor.
         name: String,
     },
+    // Data loading and scaling (`src/table.rs`, `src/scaling.rs`).
+    /// Reading a data file failed in the operating system (or the CSV reader).
+    #[error("cannot read data ({kind}): {message}")]
+    DataIo {
+        /// The kind of the underlying `std::io::Error`.
+        kind: std::io::ErrorKind,
+        /// The underlying error's message, with the path involved when there is one.
+        message: String,
+    },
+    /// A CSV row has another number of fields than the header (or the first row).
+    #[error("line {line}: expected {expected} fields, found {found}")]
+    RaggedRow {
+        /// Line (1-based) on which the row starts.
+        line: u64,
+        /// Fields in the header, or in the first row without a header.
+        expected: usize,
+        /// Fields in this row.
+        found: usize,
+    },
+    /// A selected CSV field is neither a finite number nor a missing-value token.
+    #[error("line {line}, column {column} (0-based): {field:?} is not a finite number")]
+    NonNumericField {
+        /// Line (1-based) on which the row starts.
+        line: u64,
+        /// Column (0-based) of the field in the file.
+        column: usize,
+        /// The field's text (cut to 64 characters).
+        field: String,
+    },
+    /// A selected CSV field is missing and the policy is `Missing::Fail`.
+    #[error("line {line}, column {column} (0-based): missing value")]
+    MissingValue {
+        /// Line (1-based) on which the row starts.
+        line: u64,
+        /// Column (0-based) of the field in the file.
+        column: usize,
+    },
+    /// A selected column does not exist: an index past the last column, or a name that is not in
+    /// the header (or there is no header).
+    #[error("column {column} does not exist (the data has {n_columns} columns{header_note})")]
+    UnknownColumn {
+        /// The column as it was asked for: an index or a name.
+        column: String,
+        /// Columns in the data.
+        n_columns: usize,
+        /// `""`, or `", and no header to look names up in"` for a name without a header.
+        header_note: &'static str,
+    },
+    /// `Missing::Mean` was asked for a column with no value at all to take the mean of.
+    #[error("column {column} (0-based) has no values to fill missing ones with")]
+    NoValuesInColumn {
+        /// Column (0-based) in the file.
+        column: usize,
+    },
+    /// Scaling (or unscaling) a finite value gave an infinite one: the value lies far outside
+    /// the range the scaler was fitted on.
+    #[error("scaling the value {value} at row {row}, column {column} overflows")]
+    ScalingOverflow {
+        /// Row of the first offending value.
+        row: usize,
+        /// Column of the first offending value.
+        column: usize,
+        /// The value that was being scaled.
+        value: f64,
+    },
 }
 
 /// The crate's result type.

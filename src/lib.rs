@@ -13,15 +13,17 @@ mod encoder;
 mod error;
 mod float;
 mod gradient;
-mod kernels;
 #[cfg(feature = "serde")]
 mod io;
+mod kernels;
 mod linalg;
 mod loss;
 mod model;
-mod stacked;
 #[cfg(feature = "safetensors")]
 mod safetensors_io;
+mod scaling;
+mod stacked;
+mod table;
 mod train;
 mod validate;
 
@@ -34,7 +36,9 @@ pub use gradient::Gradients;
 pub use io::{MAX_MODEL_BYTES, MODEL_FORMAT, MODEL_FORMAT_VERSION};
 pub use loss::Loss;
 pub use model::VanillaAutoencoder;
+pub use scaling::{MinMaxScaler, StandardScaler};
 pub use stacked::StackedAutoencoder;
+pub use table::{Column, CsvOptions, Missing, Table};
 pub use train::config::{EarlyStop, Optimizer, TrainConfig, ValidTrainConfig};
 pub use train::observer::{
     Control, EarlyStopping, EpochStats, Every, FitReport, LossHistory, Observer, StopReason,
