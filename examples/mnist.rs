@@ -8,10 +8,8 @@
 //! The file's rows are sorted by label, so they are shuffled (ChaCha8 seeded 0) before the
 //! split: the first 20 % are held out for validation and for the reconstruction picture.
 
-// The drawing code lives in the digits example; its `main` is not used here.
-#[allow(dead_code)]
-#[path = "digits.rs"]
-mod digits;
+#[path = "common/draw.rs"]
+mod draw;
 
 use std::fs::File;
 use std::path::PathBuf;
@@ -19,7 +17,6 @@ use std::time::Instant;
 
 use autoencoder::{CsvOptions, Loss, Optimizer, TrainConfig, VanillaAutoencoder};
 use clap::Parser;
-use digits::draw;
 use flate2::read::GzDecoder;
 use ndarray::{Axis, s};
 use rand::SeedableRng;
@@ -96,7 +93,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     std::fs::create_dir_all(&args.out)?;
     let held_labels: Vec<usize> = held_out.iter().map(|&i| labels[i]).collect();
-    let shown = digits::one_of_each_digit(&held_labels, 2);
+    let shown = draw::one_of_each_digit(&held_labels, 2);
     let originals = x_val.select(Axis(0), &shown);
     let reconstructed = model.reconstruct(&originals)?.mapv(f64::from);
     let title = format!(
