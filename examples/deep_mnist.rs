@@ -12,6 +12,8 @@
 //! cargo run --release --example deep_mnist
 //! ```
 
+// Shared by several examples, each of which uses part of it.
+#[allow(dead_code)]
 #[path = "common/draw.rs"]
 mod draw;
 

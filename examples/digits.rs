@@ -12,6 +12,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+// Shared by several examples, each of which uses part of it.
+#[allow(dead_code)]
 #[path = "common/draw.rs"]
 mod draw;
 

@@ -8,6 +8,8 @@
 //! The file's rows are sorted by label, so they are shuffled (ChaCha8 seeded 0) before the
 //! split: the first 20 % are held out for validation and for the reconstruction picture.
 
+// Shared by several examples, each of which uses part of it.
+#[allow(dead_code)]
 #[path = "common/draw.rs"]
 mod draw;
 

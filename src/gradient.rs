@@ -9,6 +9,7 @@ use crate::{Activation, Float, Loss, decoder, encoder, loss};
 /// Because `W` is used twice (tied weights), `w` is the sum of the encoder's part `∂L/∂A1ᵀ X`
 /// and the decoder's part `Yᵀ ∂L/∂A2`.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Gradients<F> {
     /// `∂L/∂W`, `[n_hidden, n_inputs]`.
     pub w: Array2<F>,

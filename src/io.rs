@@ -25,11 +25,12 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use ndarray::{Array1, Array2};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::{Activation, Error, Float, Result, VanillaAutoencoder};
+use crate::train::trainer::Trainable;
+use crate::{Activation, Error, Float, Result, StackedAutoencoder, TrainState, VanillaAutoencoder};
 
 /// The `format` field of a saved model, which names the kind of file.
 ///
@@ -93,6 +94,79 @@ pub const MODEL_FORMAT_VERSION: u64 = 1;
 /// ```
 pub const MAX_MODEL_BYTES: u64 = 256 * 1024 * 1024;
 
+/// Format name of a saved [`StackedAutoencoder`]: the same header as [`MODEL_FORMAT`]
+/// (`format`, `version`, `float`, `activation`, `output_activation`), then `levels`, a list of
+/// `{n_inputs, n_hidden, w, b1, b2}` objects, bottom level first. Version
+/// [`MODEL_FORMAT_VERSION`].
+pub const STACKED_FORMAT: &str = "autoencoder/stacked";
+
+/// Format name of a training checkpoint: `{format, version, model, state}`, where `model` is a
+/// saved model (either format above) and `state` the [`TrainState`] to resume from. Version
+/// [`MODEL_FORMAT_VERSION`].
+pub const CHECKPOINT_FORMAT: &str = "autoencoder/checkpoint";
+
+/// A checkpoint as written by version 1; the model is kept as raw JSON and read by its own
+/// loader.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckpointV1<M, S> {
+    format: String,
+    version: u64,
+    model: M,
+    state: S,
+}
+
+/// Writes `model_json` and `state` as a checkpoint to `path`, atomically.
+fn save_checkpoint<F: Float + Serialize>(
+    path: &Path,
+    model_json: String,
+    state: &TrainState<F>,
+) -> Result<()> {
+    let model: Box<serde_json::value::RawValue> =
+        serde_json::value::RawValue::from_string(model_json).map_err(corrupt)?;
+    let file = CheckpointV1 {
+        format: CHECKPOINT_FORMAT.to_owned(),
+        version: MODEL_FORMAT_VERSION,
+        model,
+        state,
+    };
+    let mut json = serde_json::to_string(&file).map_err(corrupt)?;
+    json.push('\n');
+    write_atomically(path, json.as_bytes())
+}
+
+/// Reads a checkpoint: the model through `load_model`, then the state, checked against the
+/// model's level shapes.
+fn load_checkpoint<F, M>(
+    path: &Path,
+    load_model: impl FnOnce(&[u8]) -> Result<M>,
+) -> Result<(M, TrainState<F>)>
+where
+    F: Float + DeserializeOwned,
+    M: Trainable<F>,
+{
+    let bytes = read_limited(path)?;
+    let envelope: Envelope = serde_json::from_slice(&bytes).map_err(corrupt)?;
+    if envelope.format != CHECKPOINT_FORMAT {
+        return Err(corrupt(format_args!(
+            "format is {:?}, expected {CHECKPOINT_FORMAT:?}",
+            envelope.format
+        )));
+    }
+    if envelope.version != MODEL_FORMAT_VERSION {
+        return Err(Error::UnsupportedVersion {
+            found: envelope.version,
+            supported: MODEL_FORMAT_VERSION,
+        });
+    }
+    let file: CheckpointV1<Box<serde_json::value::RawValue>, serde_json::Value> =
+        serde_json::from_slice(&bytes).map_err(corrupt)?;
+    let model = load_model(file.model.get().as_bytes())?;
+    let state: TrainState<F> = serde_json::from_value(file.state).map_err(corrupt)?;
+    state.check_shapes(&model.level_shapes()).map_err(corrupt)?;
+    Ok((model, state))
+}
+
 /// The first fields of every version of the format: read before anything else.
 #[derive(Deserialize)]
 struct Envelope {
@@ -122,6 +196,18 @@ struct ModelFileV1<T> {
     w: Vec<Vec<T>>,
     b1: Vec<T>,
     b2: Vec<T>,
+}
+
+/// A stacked model as written by version 1.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StackedFileV1<T> {
+    format: String,
+    version: u64,
+    float: String,
+    activation: String,
+    output_activation: String,
+    levels: Vec<LevelV1<T>>,
 }
 
 /// A float type as stored on disk: `f32` or `f64`, converted exactly to and from `F`.
@@ -159,32 +245,37 @@ pub(crate) fn float_name<F: Float>() -> &'static str {
     }
 }
 
-impl<T: Stored> ModelFileV1<T> {
-    fn from_model<F: Float, A: Activation, O: Activation>(
-        model: &VanillaAutoencoder<F, A, O>,
+/// One tied level as stored: shapes and parameters, `W` row by row.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LevelV1<T> {
+    n_inputs: usize,
+    n_hidden: usize,
+    w: Vec<Vec<T>>,
+    b1: Vec<T>,
+    b2: Vec<T>,
+}
+
+impl<T: Stored> LevelV1<T> {
+    fn from_parts<F: Float>(
+        w: ArrayView2<'_, F>,
+        b1: ArrayView1<'_, F>,
+        b2: ArrayView1<'_, F>,
     ) -> Self {
         Self {
-            format: MODEL_FORMAT.to_owned(),
-            version: MODEL_FORMAT_VERSION,
-            float: float_name::<F>().to_owned(),
-            activation: A::NAME.to_owned(),
-            output_activation: O::NAME.to_owned(),
-            n_inputs: model.n_inputs(),
-            n_hidden: model.n_hidden(),
-            w: model
-                .w()
-                .rows()
+            n_inputs: w.ncols(),
+            n_hidden: w.nrows(),
+            w: w.rows()
                 .into_iter()
                 .map(|row| row.iter().map(|&v| T::from_model(v)).collect())
                 .collect(),
-            b1: model.b1().iter().map(|&v| T::from_model(v)).collect(),
-            b2: model.b2().iter().map(|&v| T::from_model(v)).collect(),
+            b1: b1.iter().map(|&v| T::from_model(v)).collect(),
+            b2: b2.iter().map(|&v| T::from_model(v)).collect(),
         }
     }
 
-    fn into_model<F: Float, A: Activation, O: Activation>(
-        self,
-    ) -> Result<VanillaAutoencoder<F, A, O>> {
+    /// The parameters, after checking every shape against `n_inputs` and `n_hidden`.
+    fn into_parts<F: Float>(self) -> Result<(Array2<F>, Array1<F>, Array1<F>)> {
         let (n_inputs, n_hidden) = (self.n_inputs, self.n_hidden);
         let found_w_cols = self
             .w
@@ -211,8 +302,64 @@ impl<T: Stored> ModelFileV1<T> {
             .expect("W has n_hidden rows of n_inputs values");
         let b1 = Array1::from_iter(self.b1.into_iter().map(T::to_model));
         let b2 = Array1::from_iter(self.b2.into_iter().map(T::to_model));
+        Ok((w, b1, b2))
+    }
+}
+
+impl<T: Stored> ModelFileV1<T> {
+    fn from_model<F: Float, A: Activation, O: Activation>(
+        model: &VanillaAutoencoder<F, A, O>,
+    ) -> Self {
+        let level = LevelV1::from_parts(model.w(), model.b1(), model.b2());
+        Self {
+            format: MODEL_FORMAT.to_owned(),
+            version: MODEL_FORMAT_VERSION,
+            float: float_name::<F>().to_owned(),
+            activation: A::NAME.to_owned(),
+            output_activation: O::NAME.to_owned(),
+            n_inputs: level.n_inputs,
+            n_hidden: level.n_hidden,
+            w: level.w,
+            b1: level.b1,
+            b2: level.b2,
+        }
+    }
+
+    fn into_model<F: Float, A: Activation, O: Activation>(
+        self,
+    ) -> Result<VanillaAutoencoder<F, A, O>> {
+        let level = LevelV1 {
+            n_inputs: self.n_inputs,
+            n_hidden: self.n_hidden,
+            w: self.w,
+            b1: self.b1,
+            b2: self.b2,
+        };
+        let (w, b1, b2) = level.into_parts()?;
         VanillaAutoencoder::from_parts(w, b1, b2)
     }
+}
+
+/// Checks the size, format name, version, float type and activations of a JSON model file
+/// before its values are read (another float type could hold values out of `F`'s range).
+fn check_header<F: Float, A: Activation, O: Activation>(json: &[u8], format: &str) -> Result<()> {
+    check_size(json.len())?;
+    let envelope: Envelope = serde_json::from_slice(json).map_err(corrupt)?;
+    if envelope.format != format {
+        return Err(corrupt(format_args!(
+            "format is {:?}, expected {format:?}",
+            envelope.format
+        )));
+    }
+    if envelope.version != MODEL_FORMAT_VERSION {
+        return Err(Error::UnsupportedVersion {
+            found: envelope.version,
+            supported: MODEL_FORMAT_VERSION,
+        });
+    }
+    let kind: TypeV1 = serde_json::from_slice(json).map_err(corrupt)?;
+    check_float::<F>(&kind.float)?;
+    check_activations::<A, O>(&kind.activation, &kind.output_activation)
 }
 
 /// Checks a float type name found in a file against `F`.
@@ -439,24 +586,7 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
     /// assert!(matches!(err, Error::CorruptModel { .. }));
     /// ```
     pub fn from_json_slice(json: &[u8]) -> Result<Self> {
-        check_size(json.len())?;
-        let envelope: Envelope = serde_json::from_slice(json).map_err(corrupt)?;
-        if envelope.format != MODEL_FORMAT {
-            return Err(corrupt(format_args!(
-                "format is {:?}, expected {MODEL_FORMAT:?}",
-                envelope.format
-            )));
-        }
-        if envelope.version != MODEL_FORMAT_VERSION {
-            return Err(Error::UnsupportedVersion {
-                found: envelope.version,
-                supported: MODEL_FORMAT_VERSION,
-            });
-        }
-        // Another float type could hold values out of F's range: check the type first.
-        let kind: TypeV1 = serde_json::from_slice(json).map_err(corrupt)?;
-        check_float::<F>(&kind.float)?;
-        check_activations::<A, O>(&kind.activation, &kind.output_activation)?;
+        check_header::<F, A, O>(json, MODEL_FORMAT)?;
         if float_name::<F>() == "f32" {
             serde_json::from_slice::<ModelFileV1<f32>>(json)
                 .map_err(corrupt)?
@@ -492,6 +622,54 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
         write_atomically(path.as_ref(), json.as_bytes())
     }
 
+    /// Saves the model and a training state (from [`FitReport::state`](crate::FitReport::state))
+    /// as a checkpoint, atomically; [`load_checkpoint`](Self::load_checkpoint) and
+    /// [`fit_resume`](Self::fit_resume) continue training exactly where it stopped.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the file cannot be written.
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::{TrainConfig, VanillaAutoencoder};
+    /// use ndarray::Array2;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let x = Array2::from_shape_fn((40, 4), |(i, j)| ((i + j) % 3) as f64 / 2.0);
+    /// let config = TrainConfig::new().epochs(4);
+    /// let path = std::env::temp_dir().join(format!("doc-checkpoint-{}.json", std::process::id()));
+    ///
+    /// let mut model = VanillaAutoencoder::<f64>::new(4, 2, 0)?;
+    /// let report = model.fit(&x, &config.clone().epochs(2))?;
+    /// model.save_checkpoint(&path, report.state())?;
+    ///
+    /// let (mut resumed, state) = VanillaAutoencoder::<f64>::load_checkpoint(&path)?;
+    /// resumed.fit_resume(&x, &config, state, &mut ())?;
+    /// let mut whole = VanillaAutoencoder::<f64>::new(4, 2, 0)?;
+    /// whole.fit(&x, &config)?;
+    /// assert_eq!(resumed, whole);
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn save_checkpoint(&self, path: impl AsRef<Path>, state: &TrainState<F>) -> Result<()>
+    where
+        F: Serialize,
+    {
+        save_checkpoint(path.as_ref(), self.to_json_string(), state)
+    }
+
+    /// Loads a model and its training state saved by [`save_checkpoint`](Self::save_checkpoint).
+    ///
+    /// # Errors
+    /// As [`load_json`](Self::load_json) for the file and the model; [`Error::CorruptModel`] when
+    /// the state is malformed, does not fit the model's shapes or holds non-finite values.
+    pub fn load_checkpoint(path: impl AsRef<Path>) -> Result<(Self, TrainState<F>)>
+    where
+        F: DeserializeOwned,
+    {
+        load_checkpoint(path.as_ref(), Self::from_json_slice)
+    }
+
     /// Loads a model saved by [`save_json`](Self::save_json), for this exact float type and
     /// activations.
     ///
@@ -506,6 +684,117 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
     /// let err = VanillaAutoencoder::<f64>::load_json("/no/such/model.json").unwrap_err();
     /// assert!(matches!(err, Error::Io { kind: std::io::ErrorKind::NotFound, .. }));
     /// ```
+    pub fn load_json(path: impl AsRef<Path>) -> Result<Self> {
+        Self::from_json_slice(&read_limited(path.as_ref())?)
+    }
+}
+
+/// Saving and loading as JSON (feature `serde`); [`STACKED_FORMAT`] describes the format.
+impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
+    /// The stack as a JSON document in the versioned format.
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::StackedAutoencoder;
+    /// let stack = StackedAutoencoder::<f32>::new(&[6, 4, 2], 1)?;
+    /// let back = StackedAutoencoder::<f32>::from_json_str(&stack.to_json_string())?;
+    /// assert_eq!(back, stack);
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
+    pub fn to_json_string(&self) -> String {
+        fn file<T: Stored, F: Float, A: Activation, O: Activation>(
+            stack: &StackedAutoencoder<F, A, O>,
+        ) -> StackedFileV1<T> {
+            StackedFileV1 {
+                format: STACKED_FORMAT.to_owned(),
+                version: MODEL_FORMAT_VERSION,
+                float: float_name::<F>().to_owned(),
+                activation: A::NAME.to_owned(),
+                output_activation: O::NAME.to_owned(),
+                levels: (0..stack.n_levels())
+                    .map(|k| {
+                        let (w, b1, b2) = stack.level(k);
+                        LevelV1::from_parts(w, b1, b2)
+                    })
+                    .collect(),
+            }
+        }
+        let json = if float_name::<F>() == "f32" {
+            serde_json::to_string(&file::<f32, F, A, O>(self))
+        } else {
+            serde_json::to_string(&file::<f64, F, A, O>(self))
+        };
+        // Serialising a struct of strings, integers and finite floats cannot fail.
+        json.expect("a stack always serialises to JSON")
+    }
+
+    /// Reads a stack written by [`to_json_string`](Self::to_json_string) or
+    /// [`save_json`](Self::save_json), for this exact float type and activations.
+    ///
+    /// # Errors
+    /// As [`VanillaAutoencoder::from_json_str`], and [`Error::InvalidLayerSizes`] when the
+    /// levels do not chain.
+    pub fn from_json_str(json: &str) -> Result<Self> {
+        Self::from_json_slice(json.as_bytes())
+    }
+
+    /// As [`from_json_str`](Self::from_json_str), from bytes.
+    ///
+    /// # Errors
+    /// As [`from_json_str`](Self::from_json_str).
+    pub fn from_json_slice(json: &[u8]) -> Result<Self> {
+        fn levels<T: Stored, F: Float>(
+            json: &[u8],
+        ) -> Result<Vec<(Array2<F>, Array1<F>, Array1<F>)>> {
+            let file: StackedFileV1<T> = serde_json::from_slice(json).map_err(corrupt)?;
+            file.levels.into_iter().map(LevelV1::into_parts).collect()
+        }
+        check_header::<F, A, O>(json, STACKED_FORMAT)?;
+        let parts = if float_name::<F>() == "f32" {
+            levels::<f32, F>(json)?
+        } else {
+            levels::<f64, F>(json)?
+        };
+        Self::from_levels(parts)
+    }
+
+    /// Saves the stack as JSON to `path`, atomically (see [`VanillaAutoencoder::save_json`]).
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the file cannot be written, synced or renamed into place.
+    pub fn save_json(&self, path: impl AsRef<Path>) -> Result<()> {
+        let mut json = self.to_json_string();
+        json.push('\n');
+        write_atomically(path.as_ref(), json.as_bytes())
+    }
+
+    /// Saves the stack and a fine-tuning state as a checkpoint, atomically (see
+    /// [`VanillaAutoencoder::save_checkpoint`]).
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the file cannot be written.
+    pub fn save_checkpoint(&self, path: impl AsRef<Path>, state: &TrainState<F>) -> Result<()>
+    where
+        F: Serialize,
+    {
+        save_checkpoint(path.as_ref(), self.to_json_string(), state)
+    }
+
+    /// Loads a stack and its fine-tuning state saved by [`save_checkpoint`](Self::save_checkpoint).
+    ///
+    /// # Errors
+    /// As [`VanillaAutoencoder::load_checkpoint`].
+    pub fn load_checkpoint(path: impl AsRef<Path>) -> Result<(Self, TrainState<F>)>
+    where
+        F: DeserializeOwned,
+    {
+        load_checkpoint(path.as_ref(), Self::from_json_slice)
+    }
+
+    /// Loads a stack saved by [`save_json`](Self::save_json).
+    ///
+    /// # Errors
+    /// [`Error::Io`], [`Error::ModelTooLarge`], or as [`from_json_str`](Self::from_json_str).
     pub fn load_json(path: impl AsRef<Path>) -> Result<Self> {
         Self::from_json_slice(&read_limited(path.as_ref())?)
     }

@@ -33,7 +33,9 @@ pub use error::{Error, Result};
 pub use float::Float;
 pub use gradient::Gradients;
 #[cfg(feature = "serde")]
-pub use io::{MAX_MODEL_BYTES, MODEL_FORMAT, MODEL_FORMAT_VERSION};
+pub use io::{
+    CHECKPOINT_FORMAT, MAX_MODEL_BYTES, MODEL_FORMAT, MODEL_FORMAT_VERSION, STACKED_FORMAT,
+};
 pub use loss::Loss;
 pub use model::VanillaAutoencoder;
 pub use scaling::{MinMaxScaler, StandardScaler};

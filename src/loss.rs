@@ -19,6 +19,7 @@ use crate::{Activation, Float, kernels};
 /// `softplus(a) = max(a, 0) + ln(1 + e^(−|a|))`, so it never takes `ln 0` and needs no clamping.
 /// It needs a sigmoid output and targets in `[0, 1]`.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub enum Loss {
     /// Mean squared error.

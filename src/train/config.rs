@@ -6,6 +6,7 @@ use crate::{Error, Loss, Result};
 
 /// The optimiser `fit` uses.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub enum Optimizer {
     /// SGD with momentum (see [`TrainConfig::momentum`] and [`TrainConfig::nesterov`]).
@@ -36,6 +37,7 @@ impl Optimizer {
 /// Early stopping on the monitored loss (validation loss if there is validation data, else the
 /// training loss). Training ends with the best parameters seen.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct EarlyStop {
     /// Epochs without an improvement larger than `min_delta` before training stops, > 0.
     pub patience: usize,
@@ -47,6 +49,7 @@ pub struct EarlyStop {
 ///
 /// The fields are private; read them through the accessors.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ValidTrainConfig {
     learning_rate: f64,
     momentum: f64,
@@ -157,6 +160,7 @@ impl ValidTrainConfig {
 /// assert!(TrainConfig::new().momentum(1.0).check().is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct TrainConfig(ValidTrainConfig);
 
 impl Default for TrainConfig {

@@ -15,6 +15,7 @@ use crate::gradient::{Gradients, slice_mut};
 /// θ ← θ − η (g + μ v)          Nesterov, with the new v
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SgdMomentum<F> {
     /// Step size `η`.
     pub learning_rate: F,
@@ -28,8 +29,9 @@ pub struct SgdMomentum<F> {
 
 /// The velocities of [`SgdMomentum`], shaped like `W`, `b1` and `b2`.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct MomentumState<F> {
-    velocity: Gradients<F>,
+    pub(crate) velocity: Gradients<F>,
 }
 
 impl<F: Float> MomentumState<F> {
@@ -114,6 +116,7 @@ impl<F: Float> SgdMomentum<F> {
 /// θ ← θ − η (m / (1 − β1ᵗ)) / (sqrt(v / (1 − β2ᵗ)) + ε)
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Adam<F> {
     /// Step size `η`.
     pub learning_rate: F,
@@ -129,9 +132,10 @@ pub struct Adam<F> {
 
 /// The moments and step count of [`Adam`].
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct AdamState<F> {
-    first: Gradients<F>,
-    second: Gradients<F>,
+    pub(crate) first: Gradients<F>,
+    pub(crate) second: Gradients<F>,
     steps: u64,
 }
 

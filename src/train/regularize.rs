@@ -18,6 +18,7 @@ use crate::{Activation, Float};
 /// ```
 /// It needs hidden outputs in (0, 1): a sigmoid encoder.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Sparsity {
     /// Target mean activation `ρ`, in (0, 1).
     pub rho: f64,
@@ -34,6 +35,7 @@ pub struct Sparsity {
 /// ∂P/∂A1_bj           = (λ / B) · 2 f'(A1_bj) f''(A1_bj) Σ_i W_ji²
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Contractive {
     /// Weight `λ`, finite and >= 0.
     pub lambda: f64,
@@ -43,6 +45,7 @@ pub struct Contractive {
 /// of the corrupted input with the clean input; the noise is drawn anew for every batch of every
 /// epoch from a generator seeded by the training seed.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub enum Noise {
     /// No corruption.

@@ -25,6 +25,7 @@
 /// assert!(config.check().is_ok());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub enum LearningRateSchedule {
     /// The same rate every epoch.
@@ -122,11 +123,13 @@ impl LearningRateSchedule {
 
 /// The schedule's running state within one `fit`.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct ScheduleState {
     schedule: LearningRateSchedule,
     base: f64,
     current: f64,
-    best: f64,
+    /// Best monitored loss so far (none before the first epoch).
+    best: Option<f64>,
     bad_epochs: usize,
 }
 
@@ -136,9 +139,20 @@ impl ScheduleState {
             schedule,
             base,
             current: base,
-            best: f64::INFINITY,
+            best: None,
             bad_epochs: 0,
         }
+    }
+
+    /// Whether a state read from a file is usable: finite, positive rates and a valid schedule.
+    #[cfg(feature = "serde")]
+    pub(crate) fn is_valid(&self) -> bool {
+        self.schedule.check().is_ok()
+            && self.base.is_finite()
+            && self.base > 0.0
+            && self.current.is_finite()
+            && self.current >= 0.0
+            && self.best.is_none_or(|b| !b.is_nan())
     }
 
     /// The learning rate of epoch `t`.
@@ -167,8 +181,8 @@ impl ScheduleState {
             min_learning_rate,
         } = self.schedule
         {
-            if monitored < self.best - min_delta {
-                self.best = monitored;
+            if self.best.is_none_or(|best| monitored < best - min_delta) {
+                self.best = Some(monitored);
                 self.bad_epochs = 0;
             } else {
                 self.bad_epochs += 1;

@@ -16,6 +16,7 @@ pub(crate) const SPLIT_STREAM: u64 = 2;
 
 /// The optimiser state of one tied level.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) enum LevelOptimizer<F> {
     Sgd(MomentumState<F>),
     Adam(AdamState<F>),
@@ -23,8 +24,10 @@ pub(crate) enum LevelOptimizer<F> {
 
 /// The best epoch so far, for early stopping.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub(crate) struct Best<F> {
-    pub(crate) loss: f64,
+    /// Best monitored loss so far (none before the first epoch).
+    pub(crate) loss: Option<f64>,
     pub(crate) epoch: usize,
     pub(crate) waited: usize,
     pub(crate) params: Vec<Gradients<F>>,
@@ -38,6 +41,7 @@ pub(crate) struct Best<F> {
 /// [`VanillaAutoencoder::fit_resume`](crate::VanillaAutoencoder::fit_resume) continues from it,
 /// bit for bit as if training had never stopped.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct TrainState<F> {
     pub(crate) next_epoch: usize,
     pub(crate) optimizers: Vec<LevelOptimizer<F>>,
@@ -78,6 +82,46 @@ impl<F: Float> TrainState<F> {
     /// Index of the next epoch to run (the number of epochs run so far).
     pub fn epoch(&self) -> usize {
         self.next_epoch
+    }
+
+    /// Checks a state read from a file against the model's level shapes: every array must have
+    /// its level's shape and hold finite values.
+    #[cfg(feature = "serde")]
+    pub(crate) fn check_shapes(
+        &self,
+        shapes: &[(usize, usize)],
+    ) -> std::result::Result<(), &'static str> {
+        let fits = |g: &Gradients<F>, &(n_inputs, n_hidden): &(usize, usize)| {
+            g.w.dim() == (n_hidden, n_inputs)
+                && g.b1.len() == n_hidden
+                && g.b2.len() == n_inputs
+                && g.w.iter().chain(&g.b1).chain(&g.b2).all(|v| v.is_finite())
+        };
+        let all_fit = |set: &[Gradients<F>]| {
+            set.len() == shapes.len() && set.iter().zip(shapes).all(|(g, s)| fits(g, s))
+        };
+        if self.optimizers.len() != shapes.len() {
+            return Err("the optimiser state has another number of levels than the model");
+        }
+        for (opt, shape) in self.optimizers.iter().zip(shapes) {
+            let ok = match opt {
+                LevelOptimizer::Sgd(s) => fits(&s.velocity, shape),
+                LevelOptimizer::Adam(s) => fits(&s.first, shape) && fits(&s.second, shape),
+            };
+            if !ok {
+                return Err("an optimiser state does not fit the model or is not finite");
+            }
+        }
+        if self.best.as_ref().is_some_and(|b| !all_fit(&b.params)) {
+            return Err("the best parameters do not fit the model or are not finite");
+        }
+        if self.latest_params.as_ref().is_some_and(|p| !all_fit(p)) {
+            return Err("the latest parameters do not fit the model or are not finite");
+        }
+        if !self.schedule.is_valid() {
+            return Err("the learning-rate schedule state is out of range");
+        }
+        Ok(())
     }
 
     /// Checks that this state can continue training levels of `shapes` under `config`.

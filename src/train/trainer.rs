@@ -209,7 +209,7 @@ where
     model.copy_params(&mut snapshot);
     if config.early_stopping().is_some() && state.best.is_none() {
         state.best = Some(Best {
-            loss: f64::INFINITY,
+            loss: None,
             epoch: 0,
             waited: 0,
             params: snapshot.clone(),
@@ -277,8 +277,8 @@ where
         state.schedule.observe(monitored);
         let mut early_stop = false;
         if let (Some(best), Some(rule)) = (&mut state.best, config.early_stopping()) {
-            if monitored < best.loss - rule.min_delta {
-                best.loss = monitored;
+            if best.loss.is_none_or(|b| monitored < b - rule.min_delta) {
+                best.loss = Some(monitored);
                 best.epoch = epoch;
                 best.waited = 0;
                 model.copy_params(&mut best.params);
