@@ -198,6 +198,9 @@ struct ModelFileV1<T> {
     b2: Vec<T>,
 }
 
+/// One level's `(W, b1, b2)`.
+type LevelParts<F> = (Array2<F>, Array1<F>, Array1<F>);
+
 /// A stacked model as written by version 1.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -743,9 +746,7 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
     /// # Errors
     /// As [`from_json_str`](Self::from_json_str).
     pub fn from_json_slice(json: &[u8]) -> Result<Self> {
-        fn levels<T: Stored, F: Float>(
-            json: &[u8],
-        ) -> Result<Vec<(Array2<F>, Array1<F>, Array1<F>)>> {
+        fn levels<T: Stored, F: Float>(json: &[u8]) -> Result<Vec<LevelParts<F>>> {
             let file: StackedFileV1<T> = serde_json::from_slice(json).map_err(corrupt)?;
             file.levels.into_iter().map(LevelV1::into_parts).collect()
         }
