@@ -12,7 +12,7 @@ use crate::activation::is_sigmoid;
 use crate::gradient::{Gradients, Workspace};
 use crate::train::regularize;
 use crate::train::state::TrainState;
-use crate::train::trainer::{self, Trainable, Validation};
+use crate::train::trainer::{self, Trainable};
 use crate::{
     Activation, Error, FitReport, Float, Loss, Observer, Result, Sigmoid, TrainConfig,
     ValidTrainConfig, decoder, encoder, validate,
@@ -264,7 +264,7 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
         x: &ArrayBase<S, Ix2>,
         loss: Loss,
     ) -> Result<(F, Gradients<F>)> {
-        self.check_training_data(x, loss)?;
+        validate::training_data::<F, O, S>(x, self.n_inputs(), loss)?;
         let rows: Vec<usize> = (0..x.nrows()).collect();
         let data = x.as_standard_layout();
         let data = data.as_slice().expect("standard layout is contiguous");
@@ -308,12 +308,7 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
         S: Data<Elem = F>,
         Ob: Observer<F> + ?Sized,
     {
-        let config = config.check_ref()?;
-        self.check_training_config(config)?;
-        self.check_training_data(x, config.loss())?;
-        let data = x.as_standard_layout();
-        let data = data.as_slice().expect("standard layout is contiguous");
-        trainer::train(self, data, Validation::FromConfig, config, None, observer)
+        trainer::fit(self, x, None, config, None, observer)
     }
 
     /// Continues training from `state` (from [`FitReport::state`]) up to `config.epochs()`
@@ -351,20 +346,7 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
         S: Data<Elem = F>,
         Ob: Observer<F> + ?Sized,
     {
-        let config = config.check_ref()?;
-        self.check_training_config(config)?;
-        self.check_training_data(x, config.loss())?;
-        state.check_compatible(config, &self.level_shapes())?;
-        let data = x.as_standard_layout();
-        let data = data.as_slice().expect("standard layout is contiguous");
-        trainer::train(
-            self,
-            data,
-            Validation::FromConfig,
-            config,
-            Some(state),
-            observer,
-        )
+        trainer::fit(self, x, None, config, Some(state), observer)
     }
 
     /// As [`fit_with_observer`](Self::fit_with_observer), with an explicit validation matrix:
@@ -400,49 +382,12 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
         T: Data<Elem = F>,
         Ob: Observer<F> + ?Sized,
     {
-        let config = config.check_ref()?;
-        self.check_training_config(config)?;
-        self.check_training_data(x, config.loss())?;
-        self.check_training_data(validation, config.loss())?;
-        let data = x.as_standard_layout();
-        let data = data.as_slice().expect("standard layout is contiguous");
-        let held = validation.as_standard_layout();
-        let held = held.as_slice().expect("standard layout is contiguous");
-        trainer::train(self, data, Validation::Held(held), config, None, observer)
-    }
-
-    fn check_training_config(&self, config: &ValidTrainConfig) -> Result<()> {
-        if config.sparsity().is_some() && !is_sigmoid::<A>() {
-            return Err(Error::SparsityNeedsSigmoid {
-                activation: A::NAME,
-            });
-        }
-        Ok(())
+        trainer::fit(self, x, Some(validation.view()), config, None, observer)
     }
 
     fn check_data<S: Data<Elem = F>>(&self, x: &ArrayBase<S, Ix2>, columns: usize) -> Result<()> {
         validate::columns(x, columns)?;
         validate::finite(x)
-    }
-
-    fn check_training_data<S: Data<Elem = F>>(
-        &self,
-        x: &ArrayBase<S, Ix2>,
-        loss: Loss,
-    ) -> Result<()> {
-        self.check_data(x, self.n_inputs())?;
-        if x.nrows() == 0 {
-            return Err(Error::EmptyInput);
-        }
-        if loss == Loss::BinaryCrossEntropy {
-            if !is_sigmoid::<O>() {
-                return Err(Error::BceNeedsSigmoid {
-                    activation: O::NAME,
-                });
-            }
-            validate::unit_interval(x)?;
-        }
-        Ok(())
     }
 
     fn slice_w(&self) -> &[F] {
@@ -460,6 +405,16 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
 
 impl<F: Float, A: Activation, O: Activation> Trainable<F> for VanillaAutoencoder<F, A, O> {
     type Workspace = Workspace<F>;
+    type Output = O;
+
+    fn check_config(&self, config: &ValidTrainConfig) -> Result<()> {
+        if config.sparsity().is_some() && !is_sigmoid::<A>() {
+            return Err(Error::SparsityNeedsSigmoid {
+                activation: A::NAME,
+            });
+        }
+        Ok(())
+    }
 
     fn level_shapes(&self) -> Vec<(usize, usize)> {
         vec![(self.n_inputs(), self.n_hidden())]

@@ -11,10 +11,10 @@ use rand_chacha::ChaCha8Rng;
 use crate::gradient::{Gradients, ParamSlices};
 use crate::linalg::{self, Op};
 use crate::train::state::TrainState;
-use crate::train::trainer::{self, Trainable, Validation};
+use crate::train::trainer::{self, Trainable};
 use crate::{
     Activation, Error, FitReport, Float, Loss, Observer, Result, Sigmoid, TrainConfig,
-    ValidTrainConfig, VanillaAutoencoder, activation::is_sigmoid, decoder, encoder, loss, validate,
+    ValidTrainConfig, VanillaAutoencoder, decoder, encoder, loss, validate,
 };
 
 /// One tied level: `W: [n_hidden, n_inputs]`, `b1: [n_hidden]`, `b2: [n_inputs]`.
@@ -260,7 +260,7 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
         x: &ArrayBase<S, Ix2>,
         loss: Loss,
     ) -> Result<(F, Vec<Gradients<F>>)> {
-        self.check_training_data(x, loss)?;
+        validate::training_data::<F, O, S>(x, self.n_inputs(), loss)?;
         let data = x.as_standard_layout();
         let data = data.as_slice().expect("standard layout is contiguous");
         let rows: Vec<usize> = (0..x.nrows()).collect();
@@ -341,11 +341,7 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
         S: Data<Elem = F>,
         Ob: Observer<F> + ?Sized,
     {
-        let config = self.check_fine_tuning(config)?;
-        self.check_training_data(x, config.loss())?;
-        let data = x.as_standard_layout();
-        let data = data.as_slice().expect("standard layout is contiguous");
-        trainer::train(self, data, Validation::FromConfig, config, None, observer)
+        trainer::fit(self, x, None, config, None, observer)
     }
 
     /// As [`fit_with_observer`](Self::fit_with_observer), with an explicit validation matrix.
@@ -364,14 +360,7 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
         T: Data<Elem = F>,
         Ob: Observer<F> + ?Sized,
     {
-        let config = self.check_fine_tuning(config)?;
-        self.check_training_data(x, config.loss())?;
-        self.check_training_data(validation, config.loss())?;
-        let data = x.as_standard_layout();
-        let data = data.as_slice().expect("standard layout is contiguous");
-        let held = validation.as_standard_layout();
-        let held = held.as_slice().expect("standard layout is contiguous");
-        trainer::train(self, data, Validation::Held(held), config, None, observer)
+        trainer::fit(self, x, Some(validation.view()), config, None, observer)
     }
 
     /// Continues fine-tuning from `state` (see [`VanillaAutoencoder::fit_resume`]).
@@ -389,59 +378,7 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
         S: Data<Elem = F>,
         Ob: Observer<F> + ?Sized,
     {
-        let config = self.check_fine_tuning(config)?;
-        self.check_training_data(x, config.loss())?;
-        state.check_compatible(config, &self.level_shapes())?;
-        let data = x.as_standard_layout();
-        let data = data.as_slice().expect("standard layout is contiguous");
-        trainer::train(
-            self,
-            data,
-            Validation::FromConfig,
-            config,
-            Some(state),
-            observer,
-        )
-    }
-
-    fn check_fine_tuning<'c>(&self, config: &'c TrainConfig) -> Result<&'c ValidTrainConfig> {
-        let config = config.check_ref()?;
-        if let Some(s) = config.sparsity() {
-            return Err(Error::InvalidParameter {
-                name: "sparsity",
-                value: s.rho,
-                expected: "off when fine-tuning a stack",
-            });
-        }
-        if let Some(c) = config.contractive() {
-            return Err(Error::InvalidParameter {
-                name: "contractive",
-                value: c.lambda,
-                expected: "off when fine-tuning a stack",
-            });
-        }
-        Ok(config)
-    }
-
-    fn check_training_data<S: Data<Elem = F>>(
-        &self,
-        x: &ArrayBase<S, Ix2>,
-        loss: Loss,
-    ) -> Result<()> {
-        validate::columns(x, self.n_inputs())?;
-        validate::finite(x)?;
-        if x.nrows() == 0 {
-            return Err(Error::EmptyInput);
-        }
-        if loss == Loss::BinaryCrossEntropy {
-            if !is_sigmoid::<O>() {
-                return Err(Error::BceNeedsSigmoid {
-                    activation: O::NAME,
-                });
-            }
-            validate::unit_interval(x)?;
-        }
-        Ok(())
+        trainer::fit(self, x, None, config, Some(state), observer)
     }
 
     fn zero_gradients(&self) -> Vec<Gradients<F>> {
@@ -621,6 +558,26 @@ fn slice<F, D: ndarray::Dimension>(a: &ndarray::Array<F, D>) -> &[F] {
 
 impl<F: Float, A: Activation, O: Activation> Trainable<F> for StackedAutoencoder<F, A, O> {
     type Workspace = StackWorkspace<F>;
+    type Output = O;
+
+    fn check_config(&self, config: &ValidTrainConfig) -> Result<()> {
+        let off = "off when fine-tuning a stack";
+        if let Some(s) = config.sparsity() {
+            return Err(Error::InvalidParameter {
+                name: "sparsity",
+                value: s.rho,
+                expected: off,
+            });
+        }
+        if let Some(c) = config.contractive() {
+            return Err(Error::InvalidParameter {
+                name: "contractive",
+                value: c.lambda,
+                expected: off,
+            });
+        }
+        Ok(())
+    }
 
     fn level_shapes(&self) -> Vec<(usize, usize)> {
         self.levels

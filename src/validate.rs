@@ -2,7 +2,8 @@
 
 use ndarray::{ArrayBase, Data, Ix2};
 
-use crate::{Error, Float, Result};
+use crate::activation::is_sigmoid;
+use crate::{Activation, Error, Float, Loss, Result};
 
 /// The data must have `expected` columns.
 pub(crate) fn columns<F, S: Data<Elem = F>>(x: &ArrayBase<S, Ix2>, expected: usize) -> Result<()> {
@@ -37,4 +38,33 @@ pub(crate) fn unit_interval<F: Float, S: Data<Elem = F>>(x: &ArrayBase<S, Ix2>) 
             value: v.as_f64(),
         }),
     }
+}
+
+/// Training data for a model with `n_inputs` inputs and output activation `O`: the columns,
+/// finite values, at least one row and, for binary cross-entropy, a sigmoid output and targets
+/// in `[0, 1]`.
+pub(crate) fn training_data<F, O, S>(
+    x: &ArrayBase<S, Ix2>,
+    n_inputs: usize,
+    loss: Loss,
+) -> Result<()>
+where
+    F: Float,
+    O: Activation,
+    S: Data<Elem = F>,
+{
+    columns(x, n_inputs)?;
+    finite(x)?;
+    if x.nrows() == 0 {
+        return Err(Error::EmptyInput);
+    }
+    if loss == Loss::BinaryCrossEntropy {
+        if !is_sigmoid::<O>() {
+            return Err(Error::BceNeedsSigmoid {
+                activation: O::NAME,
+            });
+        }
+        unit_interval(x)?;
+    }
+    Ok(())
 }

@@ -10,7 +10,8 @@ use crate::gradient::{Gradients, ParamSlices};
 use crate::train::config::ValidTrainConfig;
 use crate::train::observer::{Control, EpochStats, FitReport, Observer, StopReason};
 use crate::train::state::{Best, SPLIT_STREAM, TrainState};
-use crate::{Error, Float, Loss, Result};
+use crate::{Activation, Error, Float, Loss, Result, TrainConfig, validate};
+use ndarray::{ArrayBase, ArrayView2, Data, Ix2};
 
 /// Rows evaluated at once for the validation loss.
 pub(crate) const VALIDATION_CHUNK: usize = 1024;
@@ -19,6 +20,12 @@ pub(crate) const VALIDATION_CHUNK: usize = 1024;
 pub(crate) trait Trainable<F: Float> {
     /// Scratch buffers for batches.
     type Workspace;
+
+    /// The output activation (binary cross-entropy needs the sigmoid).
+    type Output: Activation;
+
+    /// Rejects options this model cannot train with.
+    fn check_config(&self, config: &ValidTrainConfig) -> Result<()>;
 
     /// `(n_inputs, n_hidden)` of every level, bottom first.
     fn level_shapes(&self) -> Vec<(usize, usize)>;
@@ -95,7 +102,7 @@ pub(crate) struct Rows<'a, F> {
 }
 
 /// Where the validation loss comes from.
-pub(crate) enum Validation<'a, F> {
+enum Validation<'a, F> {
     /// No validation, unless the config asks for a held-out fraction of the training rows.
     FromConfig,
     /// An explicit validation matrix, row-major `[n_rows, n_inputs]`.
@@ -139,11 +146,48 @@ fn evaluate<F: Float, M: Trainable<F>>(
     weighted / F::cast(rows.indices.len() as f64)
 }
 
+/// Checks the config, the data, the validation data and the state, all before the model is
+/// touched, then trains.
+pub(crate) fn fit<F, M, S, Ob>(
+    model: &mut M,
+    x: &ArrayBase<S, Ix2>,
+    held_out: Option<ArrayView2<'_, F>>,
+    config: &TrainConfig,
+    state: Option<TrainState<F>>,
+    observer: &mut Ob,
+) -> Result<FitReport<F>>
+where
+    F: Float,
+    M: Trainable<F>,
+    S: Data<Elem = F>,
+    Ob: Observer<F> + ?Sized,
+{
+    let config = config.check_ref()?;
+    model.check_config(config)?;
+    let shapes = model.level_shapes();
+    let n_inputs = shapes[0].0;
+    validate::training_data::<F, M::Output, S>(x, n_inputs, config.loss())?;
+    if let Some(held_out) = &held_out {
+        validate::training_data::<F, M::Output, _>(held_out, n_inputs, config.loss())?;
+    }
+    if let Some(state) = &state {
+        state.check_compatible(config, &shapes)?;
+    }
+    let data = x.as_standard_layout();
+    let data = data.as_slice().expect("standard layout is contiguous");
+    let held_out = held_out.as_ref().map(|v| v.as_standard_layout());
+    let validation = match &held_out {
+        Some(rows) => Validation::Held(rows.as_slice().expect("standard layout is contiguous")),
+        None => Validation::FromConfig,
+    };
+    train(model, data, validation, config, state, observer)
+}
+
 /// Trains `model` on row-major `data` (already validated), from `state` (a fresh one unless
 /// resuming), up to `config.epochs()` epochs in all.
 ///
 /// On divergence the parameters are restored to those at the end of the last completed epoch.
-pub(crate) fn train<F, M, Ob>(
+fn train<F, M, Ob>(
     model: &mut M,
     data: &[F],
     validation: Validation<'_, F>,
