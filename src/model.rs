@@ -238,11 +238,7 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
         &self,
         x: &ArrayBase<S, Ix2>,
     ) -> Result<Array1<F>> {
-        let mut z = self.reconstruct(x)?;
-        z -= x;
-        z.mapv_inplace(|d| d * d);
-        let n_inputs = F::cast(self.n_inputs() as f64);
-        Ok(z.sum_axis(Axis(1)).mapv(|s| s / n_inputs))
+        Ok(row_mean_squared_errors(self.reconstruct(x)?, x))
     }
 
     /// The mean loss over all elements of `x` (the quantity `fit` minimises for one batch).
@@ -492,4 +488,15 @@ impl<F: Float, A: Activation, O: Activation> Trainable<F> for VanillaAutoencoder
         workspace.forward::<A>(self.level_params(0), rows.len());
         workspace.output_delta::<O>(loss, rows.len())
     }
+}
+
+/// Each row's mean over its columns of `(z − x)²`, reusing `z`'s buffer.
+pub(crate) fn row_mean_squared_errors<F: Float, S: Data<Elem = F>>(
+    mut z: Array2<F>,
+    x: &ArrayBase<S, Ix2>,
+) -> Array1<F> {
+    z -= x;
+    z.mapv_inplace(|d| d * d);
+    let n_columns = F::cast(z.ncols() as f64);
+    z.sum_axis(Axis(1)).mapv(|s| s / n_columns)
 }

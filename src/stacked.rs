@@ -4,12 +4,13 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use ndarray::{Array1, Array2, ArrayBase, ArrayView1, ArrayView2, Axis, Data, Ix2};
+use ndarray::{Array1, Array2, ArrayBase, ArrayView1, ArrayView2, Data, Ix2};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::gradient::{Gradients, ParamSlices};
 use crate::linalg::{self, Op};
+use crate::model::row_mean_squared_errors;
 use crate::train::state::TrainState;
 use crate::train::trainer::{self, Trainable};
 use crate::{
@@ -235,11 +236,7 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
         &self,
         x: &ArrayBase<S, Ix2>,
     ) -> Result<Array1<F>> {
-        let mut z = self.reconstruct(x)?;
-        z -= x;
-        z.mapv_inplace(|d| d * d);
-        let n = F::cast(self.n_inputs() as f64);
-        Ok(z.sum_axis(Axis(1)).mapv(|s| s / n))
+        Ok(row_mean_squared_errors(self.reconstruct(x)?, x))
     }
 
     /// The mean loss over all elements of `x`.
