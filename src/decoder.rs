@@ -24,6 +24,7 @@ where
 
 /// Lane-major output logits: `a2t = Wᵀ yt + b2`, `yt: [n_hidden, lanes]`, `a2t: [n_inputs, lanes]`.
 /// The output activation is left to the loss, which needs the logits.
+#[inline(always)]
 pub(crate) fn logits_lanes<F: Float>(w: &[F], b2: &[F], yt: &[F], a2t: &mut [F], lanes: usize) {
     let (n_inputs, n_hidden) = (b2.len(), w.len() / b2.len());
     let a2t = &mut a2t[..n_inputs * lanes];
@@ -37,6 +38,7 @@ pub(crate) fn logits_lanes<F: Float>(w: &[F], b2: &[F], yt: &[F], a2t: &mut [F],
 ///
 /// From `delta = ∂L/∂A2`: adds the decoder's part of the tied weight gradient, `Yᵀ ∂L/∂A2`, to
 /// `grad_w`, writes `grad_b2 = Σ ∂L/∂A2`, and writes `∂L/∂Y = ∂L/∂A2 Wᵀ` into `delta_hidden`.
+#[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn backward_lanes<F: Float>(
     w: &[F],

@@ -23,7 +23,7 @@ where
 }
 
 /// Applies `A` to every element, with the vectorised sigmoid where there is one.
-#[inline]
+#[inline(always)]
 pub(crate) fn activate_in_place<F: Float, A: Activation>(values: &mut [F]) {
     if is_sigmoid::<A>() && kernels::has_kernels::<F>() {
         kernels::sigmoid_in_place(values);
@@ -33,6 +33,7 @@ pub(crate) fn activate_in_place<F: Float, A: Activation>(values: &mut [F]) {
 }
 
 /// Lane-major forward pass: `yt = f(W xt + b1)`, `xt: [n_inputs, lanes]`, `yt: [n_hidden, lanes]`.
+#[inline(always)]
 pub(crate) fn forward_lanes<F: Float, A: Activation>(
     w: &[F],
     b1: &[F],
@@ -50,6 +51,7 @@ pub(crate) fn forward_lanes<F: Float, A: Activation>(
 }
 
 /// `∂L/∂A1 = ∂L/∂Y ⊙ f'(A1)` in place, lane-major, with `f'` taken from the outputs `yt`.
+#[inline(always)]
 pub(crate) fn preactivation_delta_lanes<F: Float, A: Activation>(yt: &[F], delta: &mut [F]) {
     for (d, &y) in delta.iter_mut().zip(yt) {
         *d *= A::derivative(y);
@@ -57,6 +59,7 @@ pub(crate) fn preactivation_delta_lanes<F: Float, A: Activation>(yt: &[F], delta
 }
 
 /// Encoder share of the tied gradient, lane-major: `grad_w += ∂L/∂A1ᵀ X`, `grad_b1 = Σ ∂L/∂A1`.
+#[inline(always)]
 pub(crate) fn backward_lanes<F: Float>(
     xt: &[F],
     delta: &[F],

@@ -2,7 +2,9 @@
 
 use ndarray::{Array1, Array2};
 
-use crate::{Activation, Float, Loss, decoder, encoder, loss};
+use crate::activation::is_sigmoid;
+use crate::linalg::{self, Op};
+use crate::{Activation, Float, Loss, decoder, encoder, kernels, loss};
 
 /// Gradients of a batch's mean loss with respect to the parameters.
 ///
@@ -40,7 +42,8 @@ impl<F: Float> Gradients<F> {
 /// The parameters `(W, b1, b2)` as row-major slices.
 pub(crate) type ParamSlices<'a, F> = (&'a [F], &'a [F], &'a [F]);
 
-/// Scratch buffers for batches of up to `capacity` rows, laid out lane-major (`[features, rows]`).
+/// Scratch buffers for batches of up to `capacity` rows, laid out lane-major (`[features, rows]`),
+/// plus sample-major ones for wide layers (see [`ROW_FORM_MIN_WIDTH`]).
 ///
 /// Allocated once per `fit`; the training loop itself never allocates. A batch goes through
 /// the stages [`forward`](Self::forward), [`output_delta`](Self::output_delta),
@@ -62,10 +65,35 @@ pub(crate) struct Workspace<F> {
     output: Vec<F>,
     /// `∂L/∂Y`, then `∂L/∂A1`, `[n_hidden, rows]`.
     hidden_delta: Vec<F>,
+    /// Sample-major buffers of the row form (see [`ROW_FORM_MIN_WIDTH`]), empty otherwise:
+    /// `[A2 then ∂L/∂A2 ; X]`, `[2 rows, n_inputs]`.
+    rows_out: Vec<F>,
+    /// `[Y ; ∂L/∂Y then ∂L/∂A1]`, `[2 rows, n_hidden]`.
+    rows_hidden: Vec<F>,
+    /// `Wᵀ`, `[n_inputs, n_hidden]`.
+    w_t: Vec<F>,
+    /// Whether `inputs` still has to be filled from the sample-major copy in `rows_out`.
+    inputs_stale: bool,
 }
+
+/// With at least this many inputs and hidden units, [`Workspace::loss_and_gradient`] works
+/// sample-major (the row form): the lanes of every product are then features rather than
+/// samples, the inputs are copied row by row instead of transposed, and the two halves of the
+/// tied weight gradient are one product of `[Y ; ∂L/∂A1]ᵀ` with `[∂L/∂A2 ; X]` (one GEMM
+/// instead of two for large layers). Narrower layers stay lane-major, where the samples fill
+/// the vectors.
+const ROW_FORM_MIN_WIDTH: usize = 16;
 
 impl<F: Float> Workspace<F> {
     pub(crate) fn new(n_inputs: usize, n_hidden: usize, capacity: usize) -> Self {
+        let row_form = n_inputs >= ROW_FORM_MIN_WIDTH && n_hidden >= ROW_FORM_MIN_WIDTH;
+        let row_buffer = |len: usize| {
+            if row_form {
+                vec![F::zero(); len]
+            } else {
+                Vec::new()
+            }
+        };
         Self {
             n_inputs,
             n_hidden,
@@ -74,23 +102,49 @@ impl<F: Float> Workspace<F> {
             hidden: vec![F::zero(); n_hidden * capacity],
             output: vec![F::zero(); n_inputs * capacity],
             hidden_delta: vec![F::zero(); n_hidden * capacity],
+            rows_out: row_buffer(2 * capacity * n_inputs),
+            rows_hidden: row_buffer(2 * capacity * n_hidden),
+            w_t: row_buffer(n_inputs * n_hidden),
+            inputs_stale: false,
         }
     }
 
-    /// Copies the given rows of row-major `data` (`[n_samples, n_inputs]`) into the input lanes.
+    /// Copies the given rows of row-major `data` (`[n_samples, n_inputs]`) into the input lanes
+    /// (in the row form: into the sample-major buffer, transposed into the lanes on demand).
     pub(crate) fn load_rows(&mut self, data: &[F], rows: &[usize]) {
         let (d, lanes) = (self.n_inputs, rows.len());
+        if !self.rows_out.is_empty() && lanes > 1 {
+            let input_rows = &mut self.rows_out[lanes * d..2 * lanes * d];
+            for (out, &row) in input_rows.chunks_exact_mut(d).zip(rows) {
+                out.copy_from_slice(&data[row * d..(row + 1) * d]);
+            }
+            self.inputs_stale = true;
+            return;
+        }
         for (lane, &row) in rows.iter().enumerate() {
             let sample = &data[row * d..(row + 1) * d];
             for (i, &v) in sample.iter().enumerate() {
                 self.inputs[i * lanes + lane] = v;
             }
         }
+        self.inputs_stale = false;
+    }
+
+    /// Fills the input lanes from the sample-major copy if `load_rows` left them stale.
+    #[inline(always)]
+    fn lane_inputs(&mut self, lanes: usize) {
+        if self.inputs_stale {
+            let d = self.n_inputs;
+            let input_rows = &self.rows_out[lanes * d..2 * lanes * d];
+            linalg::transpose(input_rows, lanes, d, &mut self.inputs);
+            self.inputs_stale = false;
+        }
     }
 
     /// The loaded inputs, `[n_inputs, lanes]`, for corruption in place (denoising). The first
     /// call keeps a copy of the clean inputs as the reconstruction targets of this batch.
     pub(crate) fn corruptible_inputs(&mut self, lanes: usize) -> &mut [F] {
+        self.lane_inputs(lanes);
         let n = self.n_inputs * lanes;
         self.targets.clear();
         self.targets.extend_from_slice(&self.inputs[..n]);
@@ -112,20 +166,33 @@ impl<F: Float> Workspace<F> {
         loss: Loss,
         grads: &mut Gradients<F>,
     ) -> F {
-        if lanes == 1 {
-            return self.one_sample_loss_and_gradient::<A, O>(params, loss, grads);
-        }
-        self.forward::<A>(params, lanes);
-        let value = self.output_delta::<O>(loss, lanes);
-        self.backward_decoder(params, lanes, grads);
-        self.hidden_preactivation_delta::<A>(lanes);
-        self.backward_encoder(lanes, grads);
-        value
+        kernels::with_fma(
+            #[inline(always)]
+            |fma| {
+                if lanes == 1 {
+                    return if fma {
+                        self.one_sample_loss_and_gradient::<A, O, true>(params, loss, grads)
+                    } else {
+                        self.one_sample_loss_and_gradient::<A, O, false>(params, loss, grads)
+                    };
+                }
+                if self.inputs_stale && self.targets.is_empty() {
+                    return self.rows_loss_and_gradient::<A, O>(params, lanes, loss, grads);
+                }
+                self.forward_impl::<A>(params, lanes);
+                let value = self.output_delta_impl::<O>(loss, lanes);
+                self.backward_decoder_impl(params, lanes, grads);
+                self.hidden_preactivation_delta_impl::<A>(lanes);
+                self.backward_encoder_impl(lanes, grads);
+                value
+            },
+        )
     }
 
     /// [`loss_and_gradient`](Self::loss_and_gradient) for one sample (online training): the same
     /// stages as plain loops over features, without the lane machinery.
-    fn one_sample_loss_and_gradient<A: Activation, O: Activation>(
+    #[inline(always)]
+    fn one_sample_loss_and_gradient<A: Activation, O: Activation, const FMA: bool>(
         &mut self,
         (w, b1, b2): ParamSlices<'_, F>,
         loss: Loss,
@@ -136,17 +203,21 @@ impl<F: Float> Workspace<F> {
         let hidden = &mut self.hidden[..h];
         for ((y, w_row), &bias) in hidden.iter_mut().zip(w.chunks_exact(d)).zip(b1) {
             *y = bias
-                + w_row
-                    .iter()
-                    .zip(x)
-                    .fold(F::zero(), |s, (&wv, &xv)| s + wv * xv);
+                + w_row.iter().zip(x).fold(F::zero(), |s, (&wv, &xv)| {
+                    kernels::madd::<F, FMA>(wv, xv, s)
+                });
         }
-        encoder::activate_in_place::<F, A>(hidden);
+        // The kernels directly, without a second dispatch (this runs once per sample).
+        if is_sigmoid::<A>() && kernels::has_kernels::<F>() {
+            kernels::sigmoid_blocks::<F, FMA>(hidden);
+        } else {
+            A::apply_in_place(hidden);
+        }
         let output = &mut self.output[..d];
         output.copy_from_slice(b2);
         for (&y, w_row) in hidden.iter().zip(w.chunks_exact(d)) {
             for (o, &wv) in output.iter_mut().zip(w_row) {
-                *o += wv * y;
+                *o = kernels::madd::<F, FMA>(wv, y, *o);
             }
         }
         let targets = if self.targets.is_empty() {
@@ -154,7 +225,11 @@ impl<F: Float> Workspace<F> {
         } else {
             &self.targets[..d]
         };
-        let value = loss::output_delta::<F, O>(loss, output, targets);
+        let value = if loss == Loss::Mse && is_sigmoid::<O>() && kernels::has_kernels::<F>() {
+            kernels::mse_sigmoid_blocks::<F, FMA>(output, targets)
+        } else {
+            loss::output_delta::<F, O>(loss, output, targets)
+        };
 
         let (grad_w, grad_b1, grad_b2) = grads.slices_mut();
         grad_b2.copy_from_slice(output);
@@ -167,18 +242,66 @@ impl<F: Float> Workspace<F> {
             let delta_y = w_row
                 .iter()
                 .zip(output.iter())
-                .fold(F::zero(), |s, (&wv, &o)| s + wv * o);
+                .fold(F::zero(), |s, (&wv, &o)| kernels::madd::<F, FMA>(wv, o, s));
             let delta_a1 = delta_y * A::derivative(y);
             *g_b1 = delta_a1;
             for ((g, &o), &xv) in g_row.iter_mut().zip(output.iter()).zip(x) {
-                *g = y * o + delta_a1 * xv;
+                *g = kernels::madd::<F, FMA>(y, o, delta_a1 * xv);
             }
         }
         value
     }
 
+    /// [`loss_and_gradient`](Self::loss_and_gradient) in the row form (see
+    /// [`ROW_FORM_MIN_WIDTH`]): the same formulas on sample-major buffers.
+    #[inline(always)]
+    fn rows_loss_and_gradient<A: Activation, O: Activation>(
+        &mut self,
+        (w, b1, b2): ParamSlices<'_, F>,
+        lanes: usize,
+        loss: Loss,
+        grads: &mut Gradients<F>,
+    ) -> F {
+        let (d, h) = (self.n_inputs, self.n_hidden);
+        let (grad_w, grad_b1, grad_b2) = grads.slices_mut();
+        let w_t = &mut self.w_t;
+        linalg::transpose(w, h, d, w_t);
+        let rows_out = &mut self.rows_out[..2 * lanes * d];
+        let rows_hidden = &mut self.rows_hidden[..2 * lanes * h];
+        let (out, x) = rows_out.split_at_mut(lanes * d);
+        let (y, delta_hidden) = rows_hidden.split_at_mut(lanes * h);
+        // Y = f(X Wᵀ + b1), A2 = Y W + b2.
+        for row in y.chunks_exact_mut(h) {
+            row.copy_from_slice(b1);
+        }
+        linalg::mat_lanes(x, lanes, d, Op::N, w_t, y, h, true);
+        encoder::activate_in_place::<F, A>(y);
+        for row in out.chunks_exact_mut(d) {
+            row.copy_from_slice(b2);
+        }
+        linalg::mat_lanes(y, lanes, h, Op::N, w, out, d, true);
+        let value = loss::output_delta::<F, O>(loss, out, x);
+        // ∂L/∂Y = ∂L/∂A2 Wᵀ, ∂L/∂A1 = ∂L/∂Y ⊙ f'(A1).
+        linalg::mat_lanes(out, lanes, d, Op::N, w_t, delta_hidden, h, false);
+        encoder::preactivation_delta_lanes::<F, A>(y, delta_hidden);
+        linalg::sum_rows(out, d, grad_b2);
+        linalg::sum_rows(delta_hidden, h, grad_b1);
+        // ∂L/∂W = Yᵀ ∂L/∂A2 + ∂L/∂A1ᵀ X = [Y ; ∂L/∂A1]ᵀ [∂L/∂A2 ; X].
+        linalg::mat_lanes(rows_hidden, 2 * lanes, h, Op::T, rows_out, grad_w, d, false);
+        value
+    }
+
     /// Hidden outputs `Y` and output logits `A2`.
-    pub(crate) fn forward<A: Activation>(&mut self, (w, b1, b2): ParamSlices<'_, F>, lanes: usize) {
+    pub(crate) fn forward<A: Activation>(&mut self, params: ParamSlices<'_, F>, lanes: usize) {
+        kernels::vectorized(
+            #[inline(always)]
+            || self.forward_impl::<A>(params, lanes),
+        )
+    }
+
+    #[inline(always)]
+    fn forward_impl<A: Activation>(&mut self, (w, b1, b2): ParamSlices<'_, F>, lanes: usize) {
+        self.lane_inputs(lanes);
         let (d, h) = (self.n_inputs, self.n_hidden);
         let hidden = &mut self.hidden[..h * lanes];
         encoder::forward_lanes::<F, A>(w, b1, &self.inputs[..d * lanes], hidden, lanes);
@@ -187,6 +310,15 @@ impl<F: Float> Workspace<F> {
 
     /// Replaces the logits by `∂L/∂A2` and returns the batch's mean reconstruction loss.
     pub(crate) fn output_delta<O: Activation>(&mut self, loss: Loss, lanes: usize) -> F {
+        kernels::vectorized(
+            #[inline(always)]
+            || self.output_delta_impl::<O>(loss, lanes),
+        )
+    }
+
+    #[inline(always)]
+    fn output_delta_impl<O: Activation>(&mut self, loss: Loss, lanes: usize) -> F {
+        self.lane_inputs(lanes);
         let n = self.n_inputs * lanes;
         let targets = if self.targets.is_empty() {
             &self.inputs[..n]
@@ -198,6 +330,19 @@ impl<F: Float> Workspace<F> {
 
     /// Decoder share: `grad_w = Yᵀ ∂L/∂A2` (overwritten), `grad_b2`, and `∂L/∂Y`.
     pub(crate) fn backward_decoder(
+        &mut self,
+        params: ParamSlices<'_, F>,
+        lanes: usize,
+        grads: &mut Gradients<F>,
+    ) {
+        kernels::vectorized(
+            #[inline(always)]
+            || self.backward_decoder_impl(params, lanes, grads),
+        )
+    }
+
+    #[inline(always)]
+    fn backward_decoder_impl(
         &mut self,
         (w, _, _): ParamSlices<'_, F>,
         lanes: usize,
@@ -219,6 +364,14 @@ impl<F: Float> Workspace<F> {
 
     /// `∂L/∂A1 = ∂L/∂Y ⊙ f'(A1)` in place.
     pub(crate) fn hidden_preactivation_delta<A: Activation>(&mut self, lanes: usize) {
+        kernels::vectorized(
+            #[inline(always)]
+            || self.hidden_preactivation_delta_impl::<A>(lanes),
+        )
+    }
+
+    #[inline(always)]
+    fn hidden_preactivation_delta_impl<A: Activation>(&mut self, lanes: usize) {
         let h = self.n_hidden;
         encoder::preactivation_delta_lanes::<F, A>(
             &self.hidden[..h * lanes],
@@ -228,6 +381,15 @@ impl<F: Float> Workspace<F> {
 
     /// Encoder share: `grad_w += ∂L/∂A1ᵀ X` and `grad_b1`.
     pub(crate) fn backward_encoder(&mut self, lanes: usize, grads: &mut Gradients<F>) {
+        kernels::vectorized(
+            #[inline(always)]
+            || self.backward_encoder_impl(lanes, grads),
+        )
+    }
+
+    #[inline(always)]
+    fn backward_encoder_impl(&mut self, lanes: usize, grads: &mut Gradients<F>) {
+        self.lane_inputs(lanes);
         let (d, h) = (self.n_inputs, self.n_hidden);
         let (grad_w, grad_b1, _) = grads.slices_mut();
         encoder::backward_lanes(
@@ -255,4 +417,47 @@ impl<F: Float> Workspace<F> {
 pub(crate) fn slice_mut<F>(s: Option<&mut [F]>) -> &mut [F] {
     // Every array the crate allocates itself is in standard (row-major, contiguous) layout.
     s.expect("crate-owned arrays are contiguous")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Sigmoid;
+
+    /// The row form of `loss_and_gradient` against the lane-major stages, which the
+    /// regularised trainer uses.
+    #[test]
+    fn row_form_matches_the_lane_stages() {
+        let (d, h, lanes) = (20, 17, 13);
+        let value = |i: usize, scale: f64| ((i * 37 % 101) as f64 * scale).sin();
+        let data: Vec<f64> = (0..lanes * d).map(|i| 0.5 + 0.5 * value(i, 0.3)).collect();
+        let w: Vec<f64> = (0..h * d).map(|i| 0.3 * value(i, 0.7)).collect();
+        let b1: Vec<f64> = (0..h).map(|i| 0.1 * value(i, 1.1)).collect();
+        let b2: Vec<f64> = (0..d).map(|i| 0.1 * value(i, 1.3)).collect();
+        let params = (&w[..], &b1[..], &b2[..]);
+        let rows: Vec<usize> = (0..lanes).rev().collect();
+
+        let mut ws = Workspace::new(d, h, lanes);
+        assert!(!ws.rows_out.is_empty());
+        let mut fast = Gradients::zeros(d, h);
+        ws.load_rows(&data, &rows);
+        let fast_loss =
+            ws.loss_and_gradient::<Sigmoid, Sigmoid>(params, lanes, Loss::Mse, &mut fast);
+
+        let mut staged = Gradients::zeros(d, h);
+        ws.load_rows(&data, &rows);
+        ws.forward::<Sigmoid>(params, lanes);
+        let staged_loss = ws.output_delta::<Sigmoid>(Loss::Mse, lanes);
+        ws.backward_decoder(params, lanes, &mut staged);
+        ws.hidden_preactivation_delta::<Sigmoid>(lanes);
+        ws.backward_encoder(lanes, &mut staged);
+
+        assert!((fast_loss - staged_loss).abs() < 1e-15);
+        let all = |g: &Gradients<f64>| -> Vec<f64> {
+            g.w.iter().chain(&g.b1).chain(&g.b2).copied().collect()
+        };
+        for (x, y) in all(&fast).into_iter().zip(all(&staged)) {
+            assert!((x - y).abs() < 1e-15, "{x} vs {y}");
+        }
+    }
 }

@@ -20,9 +20,10 @@ const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
 /// `1.5 · 2^52`: adding and subtracting it rounds to an integer; the integer sits in the low bits.
 const ROUND_F64: f64 = 6_755_399_441_055_744.0;
 
-/// `e^x` for `f64`, branch-free; arguments are clamped to `[-708, 709]`.
+/// `e^x` for `f64`, branch-free; arguments are clamped to `[-708, 709]`. `FMA`: fused
+/// multiply-adds in the polynomial (only where the CPU has them: see [`with_fma`]).
 #[inline(always)]
-pub(crate) fn exp_f64(x: f64) -> f64 {
+pub(crate) fn exp_f64<const FMA: bool>(x: f64) -> f64 {
     let x = x.clamp(-708.0, 709.0);
     let t = x * LOG2_E + ROUND_F64;
     let n = t - ROUND_F64;
@@ -43,7 +44,7 @@ pub(crate) fn exp_f64(x: f64) -> f64 {
         1.0,
         1.0,
     ] {
-        p = p * r + c;
+        p = madd::<_, FMA>(p, r, c);
     }
     // The low bits of `t` hold n; n + 1023 shifted into the exponent field is 2^n.
     let scale = f64::from_bits(t.to_bits().wrapping_add(1023) << 52);
@@ -56,7 +57,7 @@ const ROUND_F32: f32 = 12_582_912.0;
 
 /// `e^x` for `f32`, branch-free; arguments are clamped to `[-87, 88]`.
 #[inline(always)]
-pub(crate) fn exp_f32(x: f32) -> f32 {
+pub(crate) fn exp_f32<const FMA: bool>(x: f32) -> f32 {
     let x = x.clamp(-87.0, 88.0);
     let t = x * std::f32::consts::LOG2_E + ROUND_F32;
     let n = t - ROUND_F32;
@@ -72,10 +73,45 @@ pub(crate) fn exp_f32(x: f32) -> f32 {
         1.0,
         1.0,
     ] {
-        p = p * r + c;
+        p = madd::<_, FMA>(p, r, c);
     }
     let scale = f32::from_bits(t.to_bits().wrapping_add(127) << 23);
     p * scale
+}
+
+/// Runs `f` compiled for the best instruction set the CPU offers (AVX2 and FMA on most x86-64
+/// CPUs), chosen at run time by `pulp`; the portable build targets SSE2 only. Functions that `f`
+/// calls vectorise with the wider instructions only where they are inlined into it, hence the
+/// `#[inline(always)]` on the hot paths. Rounding does not change: without explicit `mul_add`
+/// LLVM does not fuse multiplications and additions.
+#[inline(always)]
+pub(crate) fn vectorized<R>(f: impl FnOnce() -> R) -> R {
+    pulp::Arch::new().dispatch(f)
+}
+
+/// Like [`vectorized`], and tells `f` whether fused multiply-adds are available (AVX2 + FMA,
+/// x86-64-v3), so that kernels use `mul_add` only where it is one instruction rather than a
+/// library call. Fusing changes the last bit of some sums; on a given CPU the result is fixed.
+#[inline(always)]
+pub(crate) fn with_fma<R>(f: impl FnOnce(bool) -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    if let pulp::Arch::V3(simd) = pulp::Arch::new() {
+        return pulp::Simd::vectorize(
+            simd,
+            #[inline(always)]
+            || f(true),
+        );
+    }
+    vectorized(
+        #[inline(always)]
+        || f(false),
+    )
+}
+
+/// `a · b + c`, fused when `FMA`.
+#[inline(always)]
+pub(crate) fn madd<F: num_traits::Float, const FMA: bool>(a: F, b: F, c: F) -> F {
+    if FMA { a.mul_add(b, c) } else { a * b + c }
 }
 
 /// Samples per block: the kernels below work on fixed-size blocks, which LLVM keeps in registers.
@@ -85,32 +121,32 @@ macro_rules! float_kernels {
     ($t:ty, $exp:ident, $sigmoid:ident, $sigmoid_block:ident, $mse_block:ident) => {
         /// The stable two-branch sigmoid, without branches.
         #[inline(always)]
-        fn $sigmoid(a: $t) -> $t {
-            let e = $exp(-a.abs());
+        fn $sigmoid<const FMA: bool>(a: $t) -> $t {
+            let e = $exp::<FMA>(-a.abs());
             let r = 1.0 / (1.0 + e);
             if a >= 0.0 { r } else { e * r }
         }
 
         #[inline(always)]
-        fn $sigmoid_block(values: &mut [$t; BLOCK]) {
+        fn $sigmoid_block<const FMA: bool>(values: &mut [$t; BLOCK]) {
             for v in values {
-                *v = $sigmoid(*v);
+                *v = $sigmoid::<FMA>(*v);
             }
         }
 
         /// MSE of a sigmoid output: logits become `2 (z − x) z (1 − z) · scale`; the squared
-        /// errors go to `squares`.
+        /// errors are added to `squares`.
         #[inline(always)]
-        fn $mse_block(
+        fn $mse_block<const FMA: bool>(
             logits: &mut [$t; BLOCK],
             targets: &[$t; BLOCK],
             scale: $t,
             squares: &mut [$t; BLOCK],
         ) {
             for k in 0..BLOCK {
-                let z = $sigmoid(logits[k]);
+                let z = $sigmoid::<FMA>(logits[k]);
                 let diff = z - targets[k];
-                squares[k] = diff * diff;
+                squares[k] += diff * diff;
                 logits[k] = ((diff + diff) * (z * (1.0 - z))) * scale;
             }
         }
@@ -142,55 +178,82 @@ fn typed_ref<F: 'static, T: 'static>(block: &[F; BLOCK]) -> Option<&[T; BLOCK]> 
 }
 
 /// Applies the sigmoid to every element of `values` (nothing for a type without kernels).
-#[inline]
+#[inline(always)]
 pub(crate) fn sigmoid_in_place<F: Float>(values: &mut [F]) {
+    with_fma(
+        #[inline(always)]
+        |fma| {
+            if fma {
+                sigmoid_blocks::<F, true>(values)
+            } else {
+                sigmoid_blocks::<F, false>(values)
+            }
+        },
+    )
+}
+
+/// [`sigmoid_in_place`] inside a dispatched context that already knows `FMA`.
+#[inline(always)]
+pub(crate) fn sigmoid_blocks<F: Float, const FMA: bool>(values: &mut [F]) {
     let mut blocks = values.chunks_exact_mut(BLOCK);
     for block in &mut blocks {
-        sigmoid_block::<F>(block.try_into().expect("chunks_exact gives whole blocks"));
+        sigmoid_block::<F, FMA>(block.try_into().expect("chunks_exact gives whole blocks"));
     }
     let tail = blocks.into_remainder();
     if !tail.is_empty() {
         let mut padded = [F::zero(); BLOCK];
         padded[..tail.len()].copy_from_slice(tail);
-        sigmoid_block::<F>(&mut padded);
+        sigmoid_block::<F, FMA>(&mut padded);
         tail.copy_from_slice(&padded[..tail.len()]);
     }
 }
 
 #[inline(always)]
-fn sigmoid_block<F: Float>(block: &mut [F; BLOCK]) {
+fn sigmoid_block<F: Float, const FMA: bool>(block: &mut [F; BLOCK]) {
     if let Some(b) = typed_mut::<F, f64>(block) {
-        sigmoid_block_f64(b);
+        sigmoid_block_f64::<FMA>(b);
     } else if let Some(b) = typed_mut::<F, f32>(block) {
-        sigmoid_block_f32(b);
+        sigmoid_block_f32::<FMA>(b);
     }
 }
 
 /// MSE output delta of a sigmoid output (see [`crate::Loss`]): replaces `logits` by `∂L/∂a2`
 /// and returns the mean loss over all elements. Only for types with kernels.
-#[inline]
+#[inline(always)]
 pub(crate) fn mse_sigmoid_delta<F: Float>(logits: &mut [F], targets: &[F]) -> F {
+    with_fma(
+        #[inline(always)]
+        |fma| {
+            if fma {
+                mse_sigmoid_blocks::<F, true>(logits, targets)
+            } else {
+                mse_sigmoid_blocks::<F, false>(logits, targets)
+            }
+        },
+    )
+}
+
+/// [`mse_sigmoid_delta`] inside a dispatched context that already knows `FMA`.
+#[inline(always)]
+pub(crate) fn mse_sigmoid_blocks<F: Float, const FMA: bool>(logits: &mut [F], targets: &[F]) -> F {
     debug_assert_eq!(logits.len(), targets.len());
     let scale = F::one() / F::cast(logits.len() as f64);
     let mut acc = [F::zero(); BLOCK];
-    let mut squares = [F::zero(); BLOCK];
     let mut blocks = logits.chunks_exact_mut(BLOCK);
     let mut target_blocks = targets.chunks_exact(BLOCK);
     for (a2, x) in (&mut blocks).zip(&mut target_blocks) {
         let a2 = a2.try_into().expect("chunks_exact gives whole blocks");
         let x = x.try_into().expect("chunks_exact gives whole blocks");
-        mse_block::<F>(a2, x, scale, &mut squares);
-        for (a, s) in acc.iter_mut().zip(&squares) {
-            *a += *s;
-        }
+        mse_block::<F, FMA>(a2, x, scale, &mut acc);
     }
     let tail = blocks.into_remainder();
     let mut tail_sum = F::zero();
     if !tail.is_empty() {
         let (mut a2, mut x) = ([F::zero(); BLOCK], [F::zero(); BLOCK]);
+        let mut squares = [F::zero(); BLOCK];
         a2[..tail.len()].copy_from_slice(tail);
         x[..tail.len()].copy_from_slice(target_blocks.remainder());
-        mse_block::<F>(&mut a2, &x, scale, &mut squares);
+        mse_block::<F, FMA>(&mut a2, &x, scale, &mut squares);
         tail.copy_from_slice(&a2[..tail.len()]);
         tail_sum = squares[..tail.len()].iter().fold(F::zero(), |s, &v| s + v);
     }
@@ -199,19 +262,24 @@ pub(crate) fn mse_sigmoid_delta<F: Float>(logits: &mut [F], targets: &[F]) -> F 
 }
 
 #[inline(always)]
-fn mse_block<F: Float>(a2: &mut [F; BLOCK], x: &[F; BLOCK], scale: F, squares: &mut [F; BLOCK]) {
+fn mse_block<F: Float, const FMA: bool>(
+    a2: &mut [F; BLOCK],
+    x: &[F; BLOCK],
+    scale: F,
+    squares: &mut [F; BLOCK],
+) {
     if let (Some(a2), Some(x), Some(sq)) = (
         typed_mut::<F, f64>(a2),
         typed_ref::<F, f64>(x),
         typed_mut::<F, f64>(squares),
     ) {
-        mse_block_f64(a2, x, scale.as_f64(), sq);
+        mse_block_f64::<FMA>(a2, x, scale.as_f64(), sq);
     } else if let (Some(a2), Some(x), Some(sq)) = (
         typed_mut::<F, f32>(a2),
         typed_ref::<F, f32>(x),
         typed_mut::<F, f32>(squares),
     ) {
-        mse_block_f32(a2, x, scale.as_f64() as f32, sq);
+        mse_block_f32::<FMA>(a2, x, scale.as_f64() as f32, sq);
     }
 }
 
@@ -227,16 +295,20 @@ mod tests {
     fn exp_is_within_two_ulps_of_libm() {
         for i in -70_000..=70_000 {
             let x = f64::from(i) * 0.01;
-            assert!(ulps_f64(exp_f64(x), x.exp()) <= 2, "f64 exp({x})");
+            for got in [exp_f64::<false>(x), exp_f64::<true>(x)] {
+                assert!(ulps_f64(got, x.exp()) <= 2, "f64 exp({x})");
+            }
             let x = x as f32 * 0.12;
-            let (got, want) = (exp_f32(x), x.exp());
-            assert!(
-                (got.to_bits() as i64 - want.to_bits() as i64).abs() <= 2,
-                "f32 exp({x})"
-            );
+            for got in [exp_f32::<false>(x), exp_f32::<true>(x)] {
+                let want = x.exp();
+                assert!(
+                    (got.to_bits() as i64 - want.to_bits() as i64).abs() <= 2,
+                    "f32 exp({x})"
+                );
+            }
         }
-        assert_eq!(exp_f64(0.0).to_bits(), 1.0_f64.to_bits());
-        assert!(exp_f64(-1e6) >= 0.0 && exp_f64(-1e6) < 1e-300);
+        assert_eq!(exp_f64::<false>(0.0).to_bits(), 1.0_f64.to_bits());
+        assert!(exp_f64::<true>(-1e6) >= 0.0 && exp_f64::<true>(-1e6) < 1e-300);
     }
 
     #[test]

@@ -2,13 +2,14 @@
 //!
 //! Inside the trainer a batch of `B` samples is stored feature-major, `[features, B]` row-major,
 //! so that the innermost loops run across samples (lanes) and vectorise whatever `n_inputs` and
-//! `n_hidden` are. Small products run as plain loops, which cost less than a GEMM call's set-up;
+//! `n_hidden` are; wide layers are stored sample-major instead, and then the lanes are features
+//! (see `gradient.rs`). Small products run as plain loops, which cost less than a GEMM call's set-up;
 //! large ones go to `ndarray`'s blocked GEMM. Both are deterministic: neither depends on threads.
 
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2};
 
-use crate::Float;
+use crate::{Float, kernels};
 
 /// Products with at least this many multiply-adds use the blocked GEMM.
 const GEMM_MIN_FLOPS: usize = 48 * 48 * 48;
@@ -26,6 +27,7 @@ pub(crate) enum Op {
 ///
 /// `m` is row-major `[m_rows, m_cols]`; `inp` is `[inner, lanes]`, `out` is `[rows, lanes]`, where
 /// `(rows, inner)` is `(m_rows, m_cols)` for [`Op::N`] and `(m_cols, m_rows)` for [`Op::T`].
+#[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn mat_lanes<F: Float>(
     m: &[F],
@@ -56,45 +58,123 @@ pub(crate) fn mat_lanes<F: Float>(
         );
         return;
     }
-    let coefficient = |r: usize, k: usize| match op {
-        Op::N => m[r * m_cols + k],
-        Op::T => m[k * m_cols + r],
-    };
-    let blocked = lanes - lanes % LANE_BLOCK;
-    for (r, out_row) in out.chunks_exact_mut(lanes).take(rows).enumerate() {
-        if !accumulate {
-            out_row.fill(F::zero());
-        }
-        // Whole blocks of lanes: the running sums stay in registers across the inner loop.
-        for start in (0..blocked).step_by(LANE_BLOCK) {
-            let out_block = &mut out_row[start..start + LANE_BLOCK];
-            let mut acc = [F::zero(); LANE_BLOCK];
-            acc.copy_from_slice(out_block);
-            for (k, in_row) in inp.chunks_exact(lanes).take(inner).enumerate() {
-                let c = coefficient(r, k);
-                let in_block: &[F; LANE_BLOCK] = in_row[start..start + LANE_BLOCK]
-                    .try_into()
-                    .expect("a whole block");
-                for (a, &v) in acc.iter_mut().zip(in_block) {
-                    *a += c * v;
-                }
+    // Register blocks of `R` rows by two vectors' worth of lanes; the block width depends on
+    // the element size so that the accumulators fill about half the vector registers.
+    kernels::with_fma(
+        #[inline(always)]
+        |fma| match (size_of::<F>() == 4, fma) {
+            (true, true) => mat_lanes_blocked::<F, 4, 16, true>(
+                m, m_cols, op, inp, out, rows, inner, lanes, accumulate,
+            ),
+            (true, false) => mat_lanes_blocked::<F, 4, 16, false>(
+                m, m_cols, op, inp, out, rows, inner, lanes, accumulate,
+            ),
+            (false, true) => mat_lanes_blocked::<F, 4, 8, true>(
+                m, m_cols, op, inp, out, rows, inner, lanes, accumulate,
+            ),
+            (false, false) => mat_lanes_blocked::<F, 4, 8, false>(
+                m, m_cols, op, inp, out, rows, inner, lanes, accumulate,
+            ),
+        },
+    );
+}
+
+/// The loops of [`mat_lanes`]: blocks of `R` output rows by `L` lanes, whose `R · L` running
+/// sums stay in registers across the inner dimension while each input vector is loaded once.
+/// Each output is `out + Σ_k m_rk · inp_k` summed in the order of `k`, as a plain loop would
+/// (with fused multiply-adds when `FMA`).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn mat_lanes_blocked<F: Float, const R: usize, const L: usize, const FMA: bool>(
+    m: &[F],
+    m_cols: usize,
+    op: Op,
+    inp: &[F],
+    out: &mut [F],
+    rows: usize,
+    inner: usize,
+    lanes: usize,
+    accumulate: bool,
+) {
+    let out = &mut out[..rows * lanes];
+    if !accumulate {
+        out.fill(F::zero());
+    }
+    let inp = &inp[..inner * lanes];
+    let mut r0 = 0;
+    while r0 < rows {
+        // Whole blocks of R rows, then the remaining rows one at a time.
+        let r = if r0 + R <= rows { R } else { 1 };
+        let out = &mut out[r0 * lanes..(r0 + r) * lanes];
+        match (op, r == R) {
+            (Op::N, true) => {
+                let m_rows: [&[F]; R] = std::array::from_fn(|i| &m[(r0 + i) * m_cols..][..inner]);
+                row_block::<F, R, L, FMA>(|k| m_rows.map(|row| row[k]), inp, out, inner, lanes);
             }
-            out_block.copy_from_slice(&acc);
+            (Op::N, false) => {
+                let m_row = &m[r0 * m_cols..][..inner];
+                row_block::<F, 1, L, FMA>(|k| [m_row[k]], inp, out, inner, lanes);
+            }
+            (Op::T, true) => {
+                let column = |k: usize| -> [F; R] {
+                    m[k * m_cols + r0..][..R]
+                        .try_into()
+                        .expect("R coefficients")
+                };
+                row_block::<F, R, L, FMA>(column, inp, out, inner, lanes);
+            }
+            (Op::T, false) => {
+                row_block::<F, 1, L, FMA>(|k| [m[k * m_cols + r0]], inp, out, inner, lanes);
+            }
+        }
+        r0 += r;
+    }
+}
+
+/// `R` rows of [`mat_lanes_blocked`]: `out[r, :] += Σ_k coefficients(k)[r] · inp[k, :]`, in
+/// blocks of `L` lanes whose `R · L` running sums stay in registers over the whole of `k`.
+#[inline(always)]
+fn row_block<F: Float, const R: usize, const L: usize, const FMA: bool>(
+    coefficients: impl Fn(usize) -> [F; R],
+    inp: &[F],
+    out: &mut [F],
+    inner: usize,
+    lanes: usize,
+) {
+    let blocked = lanes - lanes % L;
+    for start in (0..blocked).step_by(L) {
+        let mut acc = [[F::zero(); L]; R];
+        for (a, out_row) in acc.iter_mut().zip(out.chunks_exact(lanes)) {
+            a.copy_from_slice(&out_row[start..start + L]);
         }
         for (k, in_row) in inp.chunks_exact(lanes).take(inner).enumerate() {
-            let c = coefficient(r, k);
-            for (o, &v) in out_row[blocked..].iter_mut().zip(&in_row[blocked..]) {
-                *o += c * v;
+            let c = coefficients(k);
+            let v: &[F; L] = in_row[start..start + L].try_into().expect("a whole block");
+            for (a, &c) in acc.iter_mut().zip(&c) {
+                for (a, &v) in a.iter_mut().zip(v) {
+                    *a = kernels::madd::<F, FMA>(c, v, *a);
+                }
+            }
+        }
+        for (a, out_row) in acc.iter().zip(out.chunks_exact_mut(lanes)) {
+            out_row[start..start + L].copy_from_slice(a);
+        }
+    }
+    if blocked < lanes {
+        for (k, in_row) in inp.chunks_exact(lanes).take(inner).enumerate() {
+            let c = coefficients(k);
+            for (&c, out_row) in c.iter().zip(out.chunks_exact_mut(lanes)) {
+                for (o, &v) in out_row[blocked..].iter_mut().zip(&in_row[blocked..]) {
+                    *o = kernels::madd::<F, FMA>(c, v, *o);
+                }
             }
         }
     }
 }
 
-/// Lanes summed together in registers by [`mat_lanes`].
-const LANE_BLOCK: usize = 16;
-
 /// `out += p · qᵀ` for lane-major `p: [p_rows, lanes]`, `q: [q_rows, lanes]`;
 /// `out` is row-major `[p_rows, q_rows]`. Each entry is a sum over the lanes.
+#[inline(always)]
 pub(crate) fn outer_lanes_acc<F: Float>(
     p: &[F],
     p_rows: usize,
@@ -124,9 +204,54 @@ pub(crate) fn outer_lanes_acc<F: Float>(
 }
 
 /// `out[r] = Σ_lanes values[r, :]` for lane-major `values: [rows, lanes]`.
+#[inline(always)]
 pub(crate) fn sum_lanes<F: Float>(values: &[F], lanes: usize, out: &mut [F]) {
     for (o, row) in out.iter_mut().zip(values.chunks_exact(lanes)) {
         *o = sum(row);
+    }
+}
+
+/// `out[c] = Σ_r values[r, c]` for row-major `values: [rows, cols]` (sums over samples).
+#[inline(always)]
+pub(crate) fn sum_rows<F: Float>(values: &[F], cols: usize, out: &mut [F]) {
+    let out = &mut out[..cols];
+    out.fill(F::zero());
+    for row in values.chunks_exact(cols) {
+        for (o, &v) in out.iter_mut().zip(row) {
+            *o += v;
+        }
+    }
+}
+
+/// `out = inpᵀ` for row-major `inp: [rows, cols]`, `out: [cols, rows]`.
+#[inline(always)]
+pub(crate) fn transpose<F: Float>(inp: &[F], rows: usize, cols: usize, out: &mut [F]) {
+    const T: usize = 8;
+    let (inp, out) = (&inp[..rows * cols], &mut out[..rows * cols]);
+    let (whole_rows, whole_cols) = (rows - rows % T, cols - cols % T);
+    // Tiles of T x T: T contiguous reads per input row, T contiguous writes per output row.
+    for r0 in (0..whole_rows).step_by(T) {
+        for c0 in (0..whole_cols).step_by(T) {
+            let mut tile = [[F::zero(); T]; T];
+            for (r, t) in tile.iter_mut().enumerate() {
+                t.copy_from_slice(&inp[(r0 + r) * cols + c0..][..T]);
+            }
+            for c in 0..T {
+                let o: &mut [F; T] = (&mut out[(c0 + c) * rows + r0..][..T])
+                    .try_into()
+                    .expect("a whole tile");
+                for (r, o) in o.iter_mut().enumerate() {
+                    *o = tile[r][c];
+                }
+            }
+        }
+    }
+    // The edges.
+    for r in 0..rows {
+        let c_start = if r < whole_rows { whole_cols } else { 0 };
+        for c in c_start..cols {
+            out[c * rows + r] = inp[r * cols + c];
+        }
     }
 }
 
@@ -134,7 +259,7 @@ pub(crate) fn sum_lanes<F: Float>(values: &[F], lanes: usize, out: &mut [F]) {
 const ACCUMULATORS: usize = 8;
 
 /// `Σ a_k b_k`, with fixed partial sums (the result depends only on the inputs' order).
-#[inline]
+#[inline(always)]
 pub(crate) fn dot<F: Float>(a: &[F], b: &[F]) -> F {
     let mut acc = [F::zero(); ACCUMULATORS];
     let (a_chunks, b_chunks) = (a.chunks_exact(ACCUMULATORS), b.chunks_exact(ACCUMULATORS));
@@ -152,7 +277,7 @@ pub(crate) fn dot<F: Float>(a: &[F], b: &[F]) -> F {
 }
 
 /// `Σ a_k`, with fixed partial sums.
-#[inline]
+#[inline(always)]
 pub(crate) fn sum<F: Float>(a: &[F]) -> F {
     let mut acc = [F::zero(); ACCUMULATORS];
     let chunks = a.chunks_exact(ACCUMULATORS);

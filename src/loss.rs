@@ -62,6 +62,7 @@ impl Loss {
 /// Turns a buffer of output logits into `∂L/∂a2` in place and returns the mean loss.
 ///
 /// `logits` and `targets` have the same length `m`; the mean is over all `m` elements.
+#[inline(always)]
 pub(crate) fn output_delta<F: Float, O: Activation>(
     loss: Loss,
     logits: &mut [F],

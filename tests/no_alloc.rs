@@ -69,6 +69,8 @@ fn fit_allocations_do_not_grow_with_samples_or_epochs() {
         (9, 5, 32, Loss::BinaryCrossEntropy),
         (9, 5, 256, Loss::Mse),
         (20, 10, 8, Loss::Mse),
+        // Wide enough for the sample-major row form (16 inputs and 16 hidden units or more).
+        (20, 16, 8, Loss::Mse),
     ];
     for (n_inputs, n_hidden, batch_size, loss) in cases {
         for shuffle in [false, true] {
