@@ -151,12 +151,6 @@ impl<F: Float> Workspace<F> {
         &mut self.inputs[..n]
     }
 
-    #[allow(dead_code)] // a hook for the regularised trainer
-    /// Forgets the clean targets kept by [`corruptible_inputs`](Self::corruptible_inputs).
-    pub(crate) fn clear_targets(&mut self) {
-        self.targets.clear();
-    }
-
     /// Loss and gradient of the `lanes` loaded rows: the mean loss over all `lanes · n_inputs`
     /// elements; gradients overwrite `grads`.
     pub(crate) fn loss_and_gradient<A: Activation, O: Activation>(
@@ -399,12 +393,6 @@ impl<F: Float> Workspace<F> {
             grad_b1,
             lanes,
         );
-    }
-
-    #[allow(dead_code)] // a hook for the regularised trainer
-    /// Hidden outputs `Y` of the last forward pass, `[n_hidden, lanes]`.
-    pub(crate) fn hidden(&self, lanes: usize) -> &[F] {
-        &self.hidden[..self.n_hidden * lanes]
     }
 
     /// Hidden outputs `Y` (read) and the hidden delta (`∂L/∂Y` or `∂L/∂A1`, by stage; write).
