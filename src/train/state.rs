@@ -154,46 +154,50 @@ impl<F: Float> TrainState<F> {
     }
 }
 
-impl<F: Float> LevelOptimizer<F> {
-    /// One update of a level's parameters.
-    pub(crate) fn step(
-        &mut self,
-        config: &ValidTrainConfig,
-        learning_rate: F,
+/// The optimiser's settings for one epoch, its learning rate set by the schedule.
+pub(crate) enum Update<F> {
+    Sgd(SgdMomentum<F>),
+    Adam(Adam<F>),
+}
+
+impl<F: Float> Update<F> {
+    pub(crate) fn new(config: &ValidTrainConfig, learning_rate: F) -> Self {
+        let weight_decay = F::cast(config.weight_decay());
+        match config.optimizer() {
+            Optimizer::Adam {
+                beta1,
+                beta2,
+                epsilon,
+            } => Update::Adam(Adam {
+                learning_rate,
+                beta1: F::cast(beta1),
+                beta2: F::cast(beta2),
+                epsilon: F::cast(epsilon),
+                weight_decay,
+            }),
+            Optimizer::Sgd => Update::Sgd(SgdMomentum {
+                learning_rate,
+                momentum: F::cast(config.momentum()),
+                nesterov: config.nesterov(),
+                weight_decay,
+            }),
+        }
+    }
+
+    /// One update of a level's parameters with that level's optimiser state.
+    #[inline]
+    pub(crate) fn apply(
+        &self,
+        state: &mut LevelOptimizer<F>,
         params: (&mut [F], &mut [F], &mut [F]),
         grads: &Gradients<F>,
     ) {
-        let weight_decay = F::cast(config.weight_decay());
-        match (self, config.optimizer()) {
-            (
-                LevelOptimizer::Adam(state),
-                Optimizer::Adam {
-                    beta1,
-                    beta2,
-                    epsilon,
-                },
-            ) => {
-                let adam = Adam {
-                    learning_rate,
-                    beta1: F::cast(beta1),
-                    beta2: F::cast(beta2),
-                    epsilon: F::cast(epsilon),
-                    weight_decay,
-                };
-                adam.step(params, grads, state);
-            }
-            (LevelOptimizer::Sgd(state), _) => {
-                let sgd = SgdMomentum {
-                    learning_rate,
-                    momentum: F::cast(config.momentum()),
-                    nesterov: config.nesterov(),
-                    weight_decay,
-                };
-                sgd.step(params, grads, state);
-            }
+        match (self, state) {
+            (Update::Sgd(sgd), LevelOptimizer::Sgd(state)) => sgd.step(params, grads, state),
+            (Update::Adam(adam), LevelOptimizer::Adam(state)) => adam.step(params, grads, state),
             // `check_compatible` and `TrainState::new` pair the state with the config's
             // optimiser before any step.
-            (LevelOptimizer::Adam(_), Optimizer::Sgd) => unreachable!("optimizer state checked"),
+            _ => unreachable!("optimizer state checked"),
         }
     }
 }

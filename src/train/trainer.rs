@@ -9,7 +9,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::gradient::{Gradients, ParamSlices};
 use crate::train::config::ValidTrainConfig;
 use crate::train::observer::{Control, EpochStats, FitReport, Observer, StopReason};
-use crate::train::state::{Best, SPLIT_STREAM, TrainState};
+use crate::train::state::{Best, SPLIT_STREAM, TrainState, Update};
 use crate::{Activation, Error, Float, Loss, Result, TrainConfig, validate};
 use ndarray::{ArrayBase, ArrayView2, Data, Ix2};
 
@@ -272,7 +272,7 @@ where
     while state.next_epoch < config.epochs() {
         let epoch = state.next_epoch;
         let learning_rate = state.schedule.rate(epoch);
-        let rate = F::cast(learning_rate);
+        let update = Update::new(config, F::cast(learning_rate));
         if config.shuffle() {
             order.copy_from_slice(&training_rows);
             order.shuffle(&mut state.shuffle_rng);
@@ -295,7 +295,7 @@ where
             for (level, (optimizer, level_grads)) in
                 state.optimizers.iter_mut().zip(&grads).enumerate()
             {
-                optimizer.step(config, rate, model.level_params_mut(level), level_grads);
+                update.apply(optimizer, model.level_params_mut(level), level_grads);
             }
         }
         if !model.params_finite() {
