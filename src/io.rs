@@ -130,9 +130,7 @@ fn save_checkpoint<F: Float + Serialize>(
         model,
         state,
     };
-    let mut json = serde_json::to_string(&file).map_err(corrupt)?;
-    json.push('\n');
-    write_atomically(path, json.as_bytes())
+    write_json_file(path, serde_json::to_string(&file).map_err(corrupt)?)
 }
 
 /// Reads a checkpoint: the model through `load_model`, then the state, checked against the
@@ -456,6 +454,12 @@ pub(crate) fn read_limited(path: &Path) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// Writes a JSON document and a final newline to `path`, atomically.
+fn write_json_file(path: &Path, mut json: String) -> Result<()> {
+    json.push('\n');
+    write_atomically(path, json.as_bytes())
+}
+
 /// Replaces `path` with `bytes` atomically: a crash leaves the old content or the new one.
 ///
 /// Writes a temporary file in the same folder, flushes and syncs it, renames it over `path`,
@@ -620,9 +624,7 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
     /// # }
     /// ```
     pub fn save_json(&self, path: impl AsRef<Path>) -> Result<()> {
-        let mut json = self.to_json_string();
-        json.push('\n');
-        write_atomically(path.as_ref(), json.as_bytes())
+        write_json_file(path.as_ref(), self.to_json_string())
     }
 
     /// Saves the model and a training state (from [`FitReport::state`](crate::FitReport::state))
@@ -764,9 +766,7 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
     /// # Errors
     /// [`Error::Io`] when the file cannot be written, synced or renamed into place.
     pub fn save_json(&self, path: impl AsRef<Path>) -> Result<()> {
-        let mut json = self.to_json_string();
-        json.push('\n');
-        write_atomically(path.as_ref(), json.as_bytes())
+        write_json_file(path.as_ref(), self.to_json_string())
     }
 
     /// Saves the stack and a fine-tuning state as a checkpoint, atomically (see

@@ -224,8 +224,8 @@ where
         (Validation::FromConfig, None) => (Vec::from_iter(0..n_rows), None),
     };
     let mut state = match state {
+        // `fit` checked that the state belongs to this model and config.
         Some(mut state) => {
-            state.check_compatible(config, &shapes)?;
             if let Some(latest) = state.latest_params.take() {
                 model.restore_params(&latest);
             }
