@@ -30,6 +30,7 @@ impl<F: Float> Gradients<F> {
         }
     }
 
+    #[inline]
     pub(crate) fn slices_mut(&mut self) -> (&mut [F], &mut [F], &mut [F]) {
         (
             slice_mut(self.w.as_slice_mut()),
@@ -121,10 +122,15 @@ impl<F: Float> Workspace<F> {
             self.inputs_stale = true;
             return;
         }
-        for (lane, &row) in rows.iter().enumerate() {
-            let sample = &data[row * d..(row + 1) * d];
-            for (i, &v) in sample.iter().enumerate() {
-                self.inputs[i * lanes + lane] = v;
+        let inputs = &mut self.inputs[..d * lanes];
+        if let [row] = rows {
+            inputs.copy_from_slice(&data[row * d..(row + 1) * d]);
+        } else {
+            for (lane, &row) in rows.iter().enumerate() {
+                let sample = &data[row * d..(row + 1) * d];
+                for (slot, &v) in inputs[lane..].iter_mut().step_by(lanes).zip(sample) {
+                    *slot = v;
+                }
             }
         }
         self.inputs_stale = false;

@@ -386,14 +386,17 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
         validate::finite(x)
     }
 
+    #[inline]
     fn slice_w(&self) -> &[F] {
         self.w.as_slice().expect("model arrays are contiguous")
     }
 
+    #[inline]
     fn slice_b1(&self) -> &[F] {
         self.b1.as_slice().expect("model arrays are contiguous")
     }
 
+    #[inline]
     fn slice_b2(&self) -> &[F] {
         self.b2.as_slice().expect("model arrays are contiguous")
     }
@@ -420,10 +423,12 @@ impl<F: Float, A: Activation, O: Activation> Trainable<F> for VanillaAutoencoder
         1
     }
 
+    #[inline(always)]
     fn level_params(&self, _level: usize) -> ParamSlices<'_, F> {
         (self.slice_w(), self.slice_b1(), self.slice_b2())
     }
 
+    #[inline(always)]
     fn level_params_mut(&mut self, _level: usize) -> (&mut [F], &mut [F], &mut [F]) {
         let contiguous = "model arrays are contiguous";
         (
@@ -437,6 +442,8 @@ impl<F: Float, A: Activation, O: Activation> Trainable<F> for VanillaAutoencoder
         Workspace::new(self.n_inputs(), self.n_hidden(), capacity)
     }
 
+    // Inlined into the loop: online training calls it once per sample.
+    #[inline(always)]
     fn batch_gradient(
         &self,
         workspace: &mut Workspace<F>,
