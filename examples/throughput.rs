@@ -14,7 +14,6 @@
 mod workloads;
 
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::Instant;
 
 use autoencoder::{Float, Loss, TrainConfig, VanillaAutoencoder};
@@ -31,7 +30,8 @@ struct Args {
     /// `f32`, `f64` or `all`.
     #[arg(long, default_value = "all")]
     dtype: String,
-    /// GEMM threads (needs the `threading` feature for more than one).
+    /// Threads of the rayon pool the fits run in (needs the `threading` feature for more than
+    /// one).
     #[arg(long, default_value_t = 1)]
     threads: usize,
     /// Timed runs after the warm-up; the median is reported.
@@ -42,24 +42,20 @@ struct Args {
     data_dir: PathBuf,
 }
 
-const THREADS_VAR: &str = "MATMUL_NUM_THREADS";
-
 fn main() -> Result<(), String> {
     let args = Args::parse();
-    // The GEMM reads its thread count from the environment once: run again with it set.
-    if std::env::var(THREADS_VAR).ok() != Some(args.threads.to_string()) {
-        let status = Command::new(std::env::current_exe().map_err(|e| e.to_string())?)
-            .args(std::env::args_os().skip(1))
-            .env(THREADS_VAR, args.threads.to_string())
-            .status()
-            .map_err(|e| e.to_string())?;
-        std::process::exit(status.code().unwrap_or(1));
-    }
     if args.threads > 1 && !cfg!(feature = "threading") {
-        eprintln!(
-            "note: built without the `threading` feature, so every product runs on one thread"
-        );
+        eprintln!("note: built without the `threading` feature, so every fit runs on one thread");
     }
+    // The crate trains on the current rayon pool: run everything inside one of this size.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads)
+        .build()
+        .map_err(|e| e.to_string())?;
+    pool.install(|| run_all(&args))
+}
+
+fn run_all(args: &Args) -> Result<(), String> {
     workloads::check_generator()?;
 
     let selected: Vec<Workload> = if args.workload == "all" {
@@ -70,10 +66,10 @@ fn main() -> Result<(), String> {
     for workload in selected {
         let x = workload.data(&args.data_dir)?;
         if matches!(args.dtype.as_str(), "f64" | "all") {
-            run::<f64>(&workload, &x, &args)?;
+            run::<f64>(&workload, &x, args)?;
         }
         if matches!(args.dtype.as_str(), "f32" | "all") {
-            run::<f32>(&workload, &x, &args)?;
+            run::<f32>(&workload, &x, args)?;
         }
     }
     Ok(())

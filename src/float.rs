@@ -36,7 +36,39 @@ impl Float for f32 {
 }
 
 mod sealed {
-    pub trait Sealed {}
-    impl Sealed for f32 {}
-    impl Sealed for f64 {}
+    use faer::{Accum, MatMut, MatRef, Par};
+
+    /// Seals [`Float`](super::Float) and carries what needs the concrete type.
+    pub trait Sealed: Sized {
+        /// `dst = lhs · rhs`, or `dst += lhs · rhs` when `accumulate`, through faer's GEMM.
+        fn matmul(
+            dst: MatMut<'_, Self>,
+            lhs: MatRef<'_, Self>,
+            rhs: MatRef<'_, Self>,
+            accumulate: bool,
+        );
+    }
+
+    macro_rules! sealed_float {
+        ($t:ty) => {
+            impl Sealed for $t {
+                #[inline]
+                fn matmul(
+                    dst: MatMut<'_, $t>,
+                    lhs: MatRef<'_, $t>,
+                    rhs: MatRef<'_, $t>,
+                    accumulate: bool,
+                ) {
+                    let accum = if accumulate {
+                        Accum::Add
+                    } else {
+                        Accum::Replace
+                    };
+                    faer::linalg::matmul::matmul(dst, accum, lhs, rhs, 1.0, Par::Seq);
+                }
+            }
+        };
+    }
+    sealed_float!(f32);
+    sealed_float!(f64);
 }

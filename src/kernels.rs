@@ -220,14 +220,14 @@ fn sigmoid_block<F: Float, const FMA: bool>(block: &mut [F; BLOCK]) {
 /// MSE output delta of a sigmoid output (see [`crate::Loss`]): replaces `logits` by `∂L/∂a2`
 /// and returns the mean loss over all elements. Only for types with kernels.
 #[inline(always)]
-pub(crate) fn mse_sigmoid_delta<F: Float>(logits: &mut [F], targets: &[F]) -> F {
+pub(crate) fn mse_sigmoid_delta<F: Float>(logits: &mut [F], targets: &[F], scale: F) -> F {
     with_fma(
         #[inline(always)]
         |fma| {
             if fma {
-                mse_sigmoid_blocks::<F, true>(logits, targets)
+                mse_sigmoid_blocks::<F, true>(logits, targets, scale)
             } else {
-                mse_sigmoid_blocks::<F, false>(logits, targets)
+                mse_sigmoid_blocks::<F, false>(logits, targets, scale)
             }
         },
     )
@@ -235,9 +235,12 @@ pub(crate) fn mse_sigmoid_delta<F: Float>(logits: &mut [F], targets: &[F]) -> F 
 
 /// [`mse_sigmoid_delta`] inside a dispatched context that already knows `FMA`.
 #[inline(always)]
-pub(crate) fn mse_sigmoid_blocks<F: Float, const FMA: bool>(logits: &mut [F], targets: &[F]) -> F {
+pub(crate) fn mse_sigmoid_blocks<F: Float, const FMA: bool>(
+    logits: &mut [F],
+    targets: &[F],
+    scale: F,
+) -> F {
     debug_assert_eq!(logits.len(), targets.len());
-    let scale = F::one() / F::cast(logits.len() as f64);
     let mut acc = [F::zero(); BLOCK];
     let mut blocks = logits.chunks_exact_mut(BLOCK);
     let mut target_blocks = targets.chunks_exact(BLOCK);
@@ -322,7 +325,7 @@ mod tests {
             assert!((y - Sigmoid::apply(a)).abs() < 1e-16);
         }
         let mut delta = logits.clone();
-        let loss = mse_sigmoid_delta(&mut delta, &targets);
+        let loss = mse_sigmoid_delta(&mut delta, &targets, 1.0 / 21.0);
         let mut expected = logits.clone();
         let want =
             crate::loss::output_delta::<f64, Sigmoid>(crate::Loss::Mse, &mut expected, &targets);

@@ -4,10 +4,9 @@
 //! so that the innermost loops run across samples (lanes) and vectorise whatever `n_inputs` and
 //! `n_hidden` are; wide layers are stored sample-major instead, and then the lanes are features
 //! (see `gradient.rs`). Small products run as plain loops, which cost less than a GEMM call's set-up;
-//! large ones go to `ndarray`'s blocked GEMM. Both are deterministic: neither depends on threads.
+//! large ones go to faer's blocked GEMM. Both are deterministic: neither depends on threads.
 
-use ndarray::linalg::general_mat_mul;
-use ndarray::{ArrayView2, ArrayViewMut2};
+use faer::{MatMut, MatRef};
 
 use crate::{Float, kernels};
 
@@ -46,15 +45,13 @@ pub(crate) fn mat_lanes<F: Float>(
     debug_assert_eq!(m.len(), m_rows * m_cols);
     debug_assert!(inp.len() >= inner * lanes && out.len() >= rows * lanes);
     if rows * inner * lanes >= GEMM_MIN_FLOPS {
-        let m = view(m, m_rows, m_cols);
-        let m = if op == Op::N { m } else { m.reversed_axes() };
-        let beta = if accumulate { F::one() } else { F::zero() };
-        general_mat_mul(
-            F::one(),
-            &m,
-            &view(&inp[..inner * lanes], inner, lanes),
-            beta,
-            &mut view_mut(&mut out[..rows * lanes], rows, lanes),
+        let m = MatRef::from_row_major_slice(m, m_rows, m_cols);
+        let m = if op == Op::N { m } else { m.transpose() };
+        F::matmul(
+            MatMut::from_row_major_slice_mut(&mut out[..rows * lanes], rows, lanes),
+            m,
+            MatRef::from_row_major_slice(&inp[..inner * lanes], inner, lanes),
+            accumulate,
         );
         return;
     }
@@ -187,12 +184,11 @@ pub(crate) fn outer_lanes_acc<F: Float>(
     // Each entry is a reduction over the lanes: the loops pay a horizontal sum per entry, so
     // the GEMM wins earlier than for the other products.
     if p_rows * q_rows * lanes >= GEMM_MIN_FLOPS || (p_rows * q_rows >= 256 && lanes >= 16) {
-        general_mat_mul(
-            F::one(),
-            &view(&p[..p_rows * lanes], p_rows, lanes),
-            &view(&q[..q_rows * lanes], q_rows, lanes).reversed_axes(),
-            F::one(),
-            &mut view_mut(out, p_rows, q_rows),
+        F::matmul(
+            MatMut::from_row_major_slice_mut(out, p_rows, q_rows),
+            MatRef::from_row_major_slice(&p[..p_rows * lanes], p_rows, lanes),
+            MatRef::from_row_major_slice(&q[..q_rows * lanes], q_rows, lanes).transpose(),
+            true,
         );
         return;
     }
@@ -293,16 +289,6 @@ pub(crate) fn sum<F: Float>(a: &[F]) -> F {
 #[inline(always)]
 fn reduce<F: Float>(acc: [F; ACCUMULATORS]) -> F {
     ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
-}
-
-fn view<F: Float>(data: &[F], rows: usize, cols: usize) -> ArrayView2<'_, F> {
-    // The callers pass slices of exactly rows * cols elements.
-    ArrayView2::from_shape((rows, cols), data).expect("slice length equals rows * cols")
-}
-
-fn view_mut<F: Float>(data: &mut [F], rows: usize, cols: usize) -> ArrayViewMut2<'_, F> {
-    // The callers pass slices of exactly rows * cols elements.
-    ArrayViewMut2::from_shape((rows, cols), data).expect("slice length equals rows * cols")
 }
 
 #[cfg(test)]

@@ -68,11 +68,23 @@ pub(crate) fn output_delta<F: Float, O: Activation>(
     logits: &mut [F],
     targets: &[F],
 ) -> F {
+    let scale = F::one() / F::cast(logits.len() as f64);
+    output_delta_scaled::<F, O>(loss, logits, targets, scale)
+}
+
+/// As [`output_delta`] for a share of a larger batch: the sum of the losses and the gradients
+/// are multiplied by `scale`, one over the number of elements in the whole batch.
+#[inline(always)]
+pub(crate) fn output_delta_scaled<F: Float, O: Activation>(
+    loss: Loss,
+    logits: &mut [F],
+    targets: &[F],
+    scale: F,
+) -> F {
     debug_assert_eq!(logits.len(), targets.len());
     if loss == Loss::Mse && is_sigmoid::<O>() && kernels::has_kernels::<F>() {
-        return kernels::mse_sigmoid_delta(logits, targets);
+        return kernels::mse_sigmoid_delta(logits, targets, scale);
     }
-    let scale = F::one() / F::cast(logits.len() as f64);
     let mut total = F::zero();
     for (a2, &x) in logits.iter_mut().zip(targets) {
         let z = O::apply(*a2);

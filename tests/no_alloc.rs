@@ -61,10 +61,10 @@ fn allocations_of_fit(
 #[test]
 fn fit_allocations_do_not_grow_with_samples_or_epochs() {
     // (n_inputs, n_hidden, batch_size, loss): online and small batches, whose products run as
-    // the crate's own loops. Products big enough for matrixmultiply's GEMM (n_hidden · n_inputs
-    // >= 256 with 16 or more rows, or over 110,592 multiply-adds) are not covered: that GEMM
-    // allocates its packing buffer on every call.
+    // the crate's own loops, and a wide layer whose products go to faer's GEMM, in batches of
+    // three parts (128 + 128 + 44 samples; on rayon's pool with the `threading` feature).
     let cases = [
+        (200, 64, 300, Loss::Mse),
         (9, 5, 1, Loss::Mse),
         (9, 5, 32, Loss::BinaryCrossEntropy),
         (9, 5, 256, Loss::Mse),
@@ -82,16 +82,24 @@ fn fit_allocations_do_not_grow_with_samples_or_epochs() {
                     .learning_rate(0.01)
                     .shuffle(shuffle)
             };
+            // Once per process, faer sets up its scratch memory: not part of the comparison.
+            allocations_of_fit(batch_size, n_inputs, n_hidden, &config(1));
             let base = allocations_of_fit(4 * batch_size, n_inputs, n_hidden, &config(1));
             let more_samples =
                 allocations_of_fit(40 * batch_size + 3, n_inputs, n_hidden, &config(1));
             let more_epochs = allocations_of_fit(4 * batch_size, n_inputs, n_hidden, &config(10));
             let label = format!("{n_inputs}-{n_hidden}, batch {batch_size}, shuffle {shuffle}");
-            assert_eq!(base, more_samples, "{label}: 10x the samples");
+            // With the `threading` feature, each rayon worker that first runs a part sets up
+            // faer's scratch memory once, whichever fit that happens in.
+            let slack = if cfg!(feature = "threading") { 2 } else { 0 };
+            assert!(
+                more_samples.abs_diff(base) <= slack,
+                "{label}: 10x the samples: {base} -> {more_samples}"
+            );
             // The per-epoch records (a growing vector) may reallocate now and then, but fewer
             // times than there are extra epochs, let alone extra batches (4 per epoch).
             assert!(
-                more_epochs < base + 9,
+                more_epochs < base + 9 + slack,
                 "{label}: 10x the epochs: {base} -> {more_epochs}"
             );
         }
