@@ -325,10 +325,16 @@ impl<F: Float> Workspace<F> {
         grads: &mut Gradients<F>,
     ) -> F {
         let (d, h) = (self.n_inputs, self.n_hidden);
-        linalg::transpose(params.0, h, d, &mut self.w_t);
+        let n_parts = lanes.div_ceil(PART_ROWS);
+        // The last part is the smallest; if its products go to the GEMM, all do, and `Wᵀ` is
+        // not needed.
+        let last_rows = lanes - (n_parts - 1) * PART_ROWS;
+        if !linalg::is_gemm_sized(last_rows, d, h) {
+            linalg::transpose(params.0, h, d, &mut self.w_t);
+        }
         let w_t = &self.w_t[..];
         let scale = F::one() / F::cast((lanes * d) as f64);
-        let parts = &mut self.parts[..lanes.div_ceil(PART_ROWS)];
+        let parts = &mut self.parts[..n_parts];
         if let [part] = parts {
             let grads = grads.slices_mut();
             return part
@@ -500,7 +506,7 @@ impl<F: Float> PartSamples<F> {
                 for row in y.chunks_exact_mut(h) {
                     row.copy_from_slice(b1);
                 }
-                linalg::mat_lanes(x, lanes, d, Op::N, w_t, y, h, true);
+                linalg::mat_lanes_by_transposed(x, lanes, d, w, w_t, y, h, true);
                 encoder::activate_in_place::<F, A>(y);
                 for row in out.chunks_exact_mut(d) {
                     row.copy_from_slice(b2);
@@ -508,7 +514,7 @@ impl<F: Float> PartSamples<F> {
                 linalg::mat_lanes(y, lanes, h, Op::N, w, out, d, true);
                 let value = loss::output_delta_scaled::<F, O>(loss, out, x, scale);
                 // ∂L/∂Y = ∂L/∂A2 Wᵀ, ∂L/∂A1 = ∂L/∂Y ⊙ f'(A1).
-                linalg::mat_lanes(out, lanes, d, Op::N, w_t, delta_hidden, h, false);
+                linalg::mat_lanes_by_transposed(out, lanes, d, w, w_t, delta_hidden, h, false);
                 encoder::preactivation_delta_lanes::<F, A>(y, delta_hidden);
                 linalg::sum_rows(out, d, grad_b2);
                 linalg::sum_rows(delta_hidden, h, grad_b1);

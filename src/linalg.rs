@@ -44,7 +44,7 @@ pub(crate) fn mat_lanes<F: Float>(
     };
     debug_assert_eq!(m.len(), m_rows * m_cols);
     debug_assert!(inp.len() >= inner * lanes && out.len() >= rows * lanes);
-    if rows * inner * lanes >= GEMM_MIN_FLOPS {
+    if is_gemm_sized(rows, inner, lanes) {
         let m = MatRef::from_row_major_slice(m, m_rows, m_cols);
         let m = if op == Op::N { m } else { m.transpose() };
         F::matmul(
@@ -74,6 +74,39 @@ pub(crate) fn mat_lanes<F: Float>(
             ),
         },
     );
+}
+
+/// Whether [`mat_lanes`] sends a product of these sizes to the GEMM.
+#[inline(always)]
+pub(crate) fn is_gemm_sized(rows: usize, inner: usize, lanes: usize) -> bool {
+    rows * inner * lanes >= GEMM_MIN_FLOPS
+}
+
+/// `out = m · wᵀ` (or `out += …` when `accumulate`) for row-major `m: [rows, inner]` and
+/// `w: [lanes, inner]`. The GEMM reads `w` as it is; the crate's own loops read `w_t = wᵀ`
+/// (`[inner, lanes]`), which the caller fills only when the product is not GEMM-sized.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn mat_lanes_by_transposed<F: Float>(
+    m: &[F],
+    rows: usize,
+    inner: usize,
+    w: &[F],
+    w_t: &[F],
+    out: &mut [F],
+    lanes: usize,
+    accumulate: bool,
+) {
+    if is_gemm_sized(rows, inner, lanes) {
+        F::matmul(
+            MatMut::from_row_major_slice_mut(&mut out[..rows * lanes], rows, lanes),
+            MatRef::from_row_major_slice(&m[..rows * inner], rows, inner),
+            MatRef::from_row_major_slice(w, lanes, inner).transpose(),
+            accumulate,
+        );
+    } else {
+        mat_lanes(m, rows, inner, Op::N, w_t, out, lanes, accumulate);
+    }
 }
 
 /// The loops of [`mat_lanes`]: blocks of `R` output rows by `L` lanes, whose `R · L` running
@@ -106,46 +139,52 @@ fn mat_lanes_blocked<F: Float, const R: usize, const L: usize, const FMA: bool>(
         match (op, r == R) {
             (Op::N, true) => {
                 let m_rows: [&[F]; R] = std::array::from_fn(|i| &m[(r0 + i) * m_cols..][..inner]);
-                row_block::<F, R, L, FMA>(|k| m_rows.map(|row| row[k]), inp, out, inner, lanes);
+                let coefficients = (0..inner).map(|k| m_rows.map(|row| row[k]));
+                row_block::<F, R, L, FMA>(coefficients, inp, out, inner, lanes);
             }
             (Op::N, false) => {
-                let m_row = &m[r0 * m_cols..][..inner];
-                row_block::<F, 1, L, FMA>(|k| [m_row[k]], inp, out, inner, lanes);
+                let coefficients = m[r0 * m_cols..][..inner].iter().map(|&c| [c]);
+                row_block::<F, 1, L, FMA>(coefficients, inp, out, inner, lanes);
             }
             (Op::T, true) => {
-                let column = |k: usize| -> [F; R] {
-                    m[k * m_cols + r0..][..R]
-                        .try_into()
-                        .expect("R coefficients")
-                };
-                row_block::<F, R, L, FMA>(column, inp, out, inner, lanes);
+                // Columns r0..r0 + R of each row of `m`: checked once here, not per row.
+                assert!(r0 + R <= m_cols);
+                let coefficients = m.chunks_exact(m_cols).map(|row| {
+                    let block: [F; R] = row[r0..r0 + R].try_into().expect("R coefficients");
+                    block
+                });
+                row_block::<F, R, L, FMA>(coefficients, inp, out, inner, lanes);
             }
             (Op::T, false) => {
-                row_block::<F, 1, L, FMA>(|k| [m[k * m_cols + r0]], inp, out, inner, lanes);
+                let coefficients = m.chunks_exact(m_cols).map(|row| [row[r0]]);
+                row_block::<F, 1, L, FMA>(coefficients, inp, out, inner, lanes);
             }
         }
         r0 += r;
     }
 }
 
-/// `R` rows of [`mat_lanes_blocked`]: `out[r, :] += Σ_k coefficients(k)[r] · inp[k, :]`, in
-/// blocks of `L` lanes whose `R · L` running sums stay in registers over the whole of `k`.
+/// `R` rows of [`mat_lanes_blocked`]: `out[r, :] += Σ_k c_k[r] · inp[k, :]` for the
+/// coefficients `c_k` in order, in blocks of `L` lanes whose `R · L` running sums stay in
+/// registers over the whole of `k`.
 #[inline(always)]
 fn row_block<F: Float, const R: usize, const L: usize, const FMA: bool>(
-    coefficients: impl Fn(usize) -> [F; R],
+    coefficients: impl Iterator<Item = [F; R]> + Clone,
     inp: &[F],
     out: &mut [F],
     inner: usize,
     lanes: usize,
 ) {
+    let inp = &inp[..inner * lanes];
     let blocked = lanes - lanes % L;
     for start in (0..blocked).step_by(L) {
+        // Lets the compiler drop the bounds checks of the loop over `k`.
+        assert!(start + L <= lanes);
         let mut acc = [[F::zero(); L]; R];
         for (a, out_row) in acc.iter_mut().zip(out.chunks_exact(lanes)) {
             a.copy_from_slice(&out_row[start..start + L]);
         }
-        for (k, in_row) in inp.chunks_exact(lanes).take(inner).enumerate() {
-            let c = coefficients(k);
+        for (c, in_row) in coefficients.clone().zip(inp.chunks_exact(lanes)) {
             let v: &[F; L] = in_row[start..start + L].try_into().expect("a whole block");
             for (a, &c) in acc.iter_mut().zip(&c) {
                 for (a, &v) in a.iter_mut().zip(v) {
@@ -158,8 +197,7 @@ fn row_block<F: Float, const R: usize, const L: usize, const FMA: bool>(
         }
     }
     if blocked < lanes {
-        for (k, in_row) in inp.chunks_exact(lanes).take(inner).enumerate() {
-            let c = coefficients(k);
+        for (c, in_row) in coefficients.zip(inp.chunks_exact(lanes)) {
             for (&c, out_row) in c.iter().zip(out.chunks_exact_mut(lanes)) {
                 for (o, &v) in out_row[blocked..].iter_mut().zip(&in_row[blocked..]) {
                     *o = kernels::madd::<F, FMA>(c, v, *o);

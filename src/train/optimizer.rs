@@ -2,8 +2,8 @@
 
 use ndarray::{Array1, Array2};
 
-use crate::Float;
 use crate::gradient::{Gradients, slice_mut};
+use crate::{Float, kernels};
 
 /// SGD-with-momentum settings, in PyTorch's form.
 ///
@@ -74,34 +74,52 @@ impl<F: Float> SgdMomentum<F> {
         state: &mut MomentumState<F>,
     ) {
         let v = &mut state.velocity;
-        self.update(
-            w,
-            grad_slice(&grads.w),
+        let (vw, vb1, vb2) = (
             slice_mut(v.w.as_slice_mut()),
-            self.weight_decay,
-        );
-        self.update(
-            b1,
-            grad_slice(&grads.b1),
             slice_mut(v.b1.as_slice_mut()),
-            F::zero(),
-        );
-        self.update(
-            b2,
-            grad_slice(&grads.b2),
             slice_mut(v.b2.as_slice_mut()),
-            F::zero(),
+        );
+        let (gw, gb1, gb2) = (
+            grad_slice(&grads.w),
+            grad_slice(&grads.b1),
+            grad_slice(&grads.b2),
+        );
+        // One dispatch for the three arrays, and loops without branches, which vectorise.
+        let arrays = [(w, gw, vw), (b1, gb1, vb1), (b2, gb2, vb2)];
+        kernels::vectorized(
+            #[inline(always)]
+            || match (self.weight_decay != F::zero(), self.nesterov) {
+                (false, false) => self.update_all::<false, false>(arrays),
+                (false, true) => self.update_all::<false, true>(arrays),
+                (true, false) => self.update_all::<true, false>(arrays),
+                (true, true) => self.update_all::<true, true>(arrays),
+            },
         );
     }
 
-    #[inline]
-    fn update(&self, params: &mut [F], grads: &[F], velocity: &mut [F], decay: F) {
-        let (lr, mu) = (self.learning_rate, self.momentum);
-        let decay_on = decay != F::zero();
+    /// Updates `W` (with weight decay when `DECAY`), then `b1` and `b2`.
+    #[inline(always)]
+    fn update_all<const DECAY: bool, const NESTEROV: bool>(
+        &self,
+        [w, b1, b2]: [(&mut [F], &[F], &mut [F]); 3],
+    ) {
+        self.update::<DECAY, NESTEROV>(w.0, w.1, w.2);
+        self.update::<false, NESTEROV>(b1.0, b1.1, b1.2);
+        self.update::<false, NESTEROV>(b2.0, b2.1, b2.2);
+    }
+
+    #[inline(always)]
+    fn update<const DECAY: bool, const NESTEROV: bool>(
+        &self,
+        params: &mut [F],
+        grads: &[F],
+        velocity: &mut [F],
+    ) {
+        let (lr, mu, decay) = (self.learning_rate, self.momentum, self.weight_decay);
         for ((p, &g), v) in params.iter_mut().zip(grads).zip(velocity) {
-            let g = if decay_on { g + decay * *p } else { g };
+            let g = if DECAY { g + decay * *p } else { g };
             *v = mu * *v + g;
-            let direction = if self.nesterov { g + mu * *v } else { *v };
+            let direction = if NESTEROV { g + mu * *v } else { *v };
             *p -= lr * direction;
         }
     }
