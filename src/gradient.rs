@@ -90,12 +90,12 @@ pub(crate) struct Workspace<F> {
 /// `threading`); their losses and gradients are added in part order.
 const PART_ROWS: usize = 128;
 
-/// One part of a batch in the row form, with its share of the loss and of the gradient (used
-/// when a batch has more than one part).
+/// One part of a batch in the row form, with its share of the loss and of the gradient.
 #[derive(Debug, Clone)]
 struct RowPart<F> {
     samples: PartSamples<F>,
-    /// This part's terms of `∂L/∂W`, `∂L/∂b1`, `∂L/∂b2`.
+    /// This part's terms of `∂L/∂W`, `∂L/∂b1`, `∂L/∂b2`; empty when batches have a single part,
+    /// which writes the batch's gradient directly.
     grad: Gradients<F>,
     /// This part's terms of the batch's mean loss.
     loss: F,
@@ -144,7 +144,11 @@ impl<F: Float> Workspace<F> {
                         out_x: vec![F::zero(); 2 * part_rows * n_inputs],
                         y_delta: vec![F::zero(); 2 * part_rows * n_hidden],
                     },
-                    grad: Gradients::zeros(n_inputs, n_hidden),
+                    grad: if n_parts > 1 {
+                        Gradients::zeros(n_inputs, n_hidden)
+                    } else {
+                        Gradients::zeros(0, 0)
+                    },
                     loss: F::zero(),
                 })
                 .collect(),
