@@ -115,10 +115,10 @@ pub(crate) fn madd<F: num_traits::Float, const FMA: bool>(a: F, b: F, c: F) -> F
 }
 
 /// Samples per block: the kernels below work on fixed-size blocks, which LLVM keeps in registers.
-const BLOCK: usize = 8;
+pub(crate) const BLOCK: usize = 8;
 
 macro_rules! float_kernels {
-    ($t:ty, $exp:ident, $sigmoid:ident, $sigmoid_block:ident, $mse_block:ident) => {
+    ($t:ty, $exp:ident, $sigmoid:ident, $sigmoid_block:ident, $mse_block:ident, $masked_mse_block:ident) => {
         /// The stable two-branch sigmoid, without branches.
         #[inline(always)]
         fn $sigmoid<const FMA: bool>(a: $t) -> $t {
@@ -150,11 +150,43 @@ macro_rules! float_kernels {
                 logits[k] = ((diff + diff) * (z * (1.0 - z))) * scale;
             }
         }
+
+        /// Like the block above for elements where `mask` is 1; where it is 0 the error, and
+        /// so the square and the delta, are zero.
+        #[inline(always)]
+        fn $masked_mse_block<const FMA: bool>(
+            logits: &mut [$t; BLOCK],
+            targets: &[$t; BLOCK],
+            mask: &[$t; BLOCK],
+            scale: $t,
+            squares: &mut [$t; BLOCK],
+        ) {
+            for k in 0..BLOCK {
+                let z = $sigmoid::<FMA>(logits[k]);
+                let diff = (z - targets[k]) * mask[k];
+                squares[k] += diff * diff;
+                logits[k] = ((diff + diff) * (z * (1.0 - z))) * scale;
+            }
+        }
     };
 }
 
-float_kernels!(f64, exp_f64, sigmoid_f64, sigmoid_block_f64, mse_block_f64);
-float_kernels!(f32, exp_f32, sigmoid_f32, sigmoid_block_f32, mse_block_f32);
+float_kernels!(
+    f64,
+    exp_f64,
+    sigmoid_f64,
+    sigmoid_block_f64,
+    mse_block_f64,
+    masked_mse_block_f64
+);
+float_kernels!(
+    f32,
+    exp_f32,
+    sigmoid_f32,
+    sigmoid_block_f32,
+    mse_block_f32,
+    masked_mse_block_f32
+);
 
 /// Whether `F` has vectorised kernels (`f32` and `f64` do).
 #[inline(always)]
@@ -208,8 +240,9 @@ pub(crate) fn sigmoid_blocks<F: Float, const FMA: bool>(values: &mut [F]) {
     }
 }
 
+/// The sigmoid of one block of [`BLOCK`] values.
 #[inline(always)]
-fn sigmoid_block<F: Float, const FMA: bool>(block: &mut [F; BLOCK]) {
+pub(crate) fn sigmoid_block<F: Float, const FMA: bool>(block: &mut [F; BLOCK]) {
     if let Some(b) = typed_mut::<F, f64>(block) {
         sigmoid_block_f64::<FMA>(b);
     } else if let Some(b) = typed_mut::<F, f32>(block) {
@@ -260,8 +293,7 @@ pub(crate) fn mse_sigmoid_blocks<F: Float, const FMA: bool>(
         tail.copy_from_slice(&a2[..tail.len()]);
         tail_sum = squares[..tail.len()].iter().fold(F::zero(), |s, &v| s + v);
     }
-    let total = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-    (total + tail_sum) * scale
+    (sum_tree(&acc) + tail_sum) * scale
 }
 
 #[inline(always)]
@@ -284,6 +316,46 @@ fn mse_block<F: Float, const FMA: bool>(
     ) {
         mse_block_f32::<FMA>(a2, x, scale.as_f64() as f32, sq);
     }
+}
+
+/// [`mse_sigmoid_blocks`] over whole blocks of a padded row: only the elements where `mask` is
+/// 1 count (the row's length is a run-time value, `N` a multiple of [`BLOCK`]); elsewhere the
+/// delta is zero. The squares are added lane by lane across blocks, then as a tree.
+#[inline(always)]
+pub(crate) fn masked_mse_sigmoid<F: Float, const FMA: bool, const N: usize>(
+    logits: &mut [F; N],
+    targets: &[F; N],
+    mask: &[F; N],
+    scale: F,
+) -> F {
+    let mut squares = [F::zero(); BLOCK];
+    let (logit_blocks, _) = logits.as_chunks_mut::<BLOCK>();
+    let (target_blocks, _) = targets.as_chunks::<BLOCK>();
+    let (mask_blocks, _) = mask.as_chunks::<BLOCK>();
+    for ((a2, x), m) in logit_blocks.iter_mut().zip(target_blocks).zip(mask_blocks) {
+        if let (Some(a2), Some(x), Some(m), Some(sq)) = (
+            typed_mut::<F, f64>(a2),
+            typed_ref::<F, f64>(x),
+            typed_ref::<F, f64>(m),
+            typed_mut::<F, f64>(&mut squares),
+        ) {
+            masked_mse_block_f64::<FMA>(a2, x, m, scale.as_f64(), sq);
+        } else if let (Some(a2), Some(x), Some(m), Some(sq)) = (
+            typed_mut::<F, f32>(a2),
+            typed_ref::<F, f32>(x),
+            typed_ref::<F, f32>(m),
+            typed_mut::<F, f32>(&mut squares),
+        ) {
+            masked_mse_block_f32::<FMA>(a2, x, m, scale.as_f64() as f32, sq);
+        }
+    }
+    sum_tree(&squares) * scale
+}
+
+/// The sum of a block, as a fixed tree (pairs of lanes four apart first).
+#[inline(always)]
+pub(crate) fn sum_tree<F: Float>(v: &[F; BLOCK]) -> F {
+    ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]))
 }
 
 #[cfg(test)]

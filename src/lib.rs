@@ -19,6 +19,7 @@ mod kernels;
 mod linalg;
 mod loss;
 mod model;
+mod online;
 #[cfg(feature = "safetensors")]
 mod safetensors_io;
 mod scaling;

@@ -10,8 +10,9 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::activation::is_sigmoid;
 use crate::gradient::{Gradients, Workspace};
+use crate::online;
 use crate::train::regularize;
-use crate::train::state::TrainState;
+use crate::train::state::{LevelOptimizer, TrainState, Update};
 use crate::train::trainer::{self, Trainable};
 use crate::{
     Activation, Error, FitReport, Float, Loss, Observer, Result, Sigmoid, TrainConfig,
@@ -482,6 +483,33 @@ impl<F: Float, A: Activation, O: Activation> Trainable<F> for VanillaAutoencoder
         }
         workspace.backward_encoder(lanes, grads);
         loss
+    }
+
+    fn online_epoch(
+        &mut self,
+        data: &[F],
+        order: &[usize],
+        config: &ValidTrainConfig,
+        update: &Update<F>,
+        optimizers: &mut [LevelOptimizer<F>],
+    ) -> Option<std::result::Result<F, usize>> {
+        let (Update::Sgd(sgd), [LevelOptimizer::Sgd(state)]) = (update, optimizers) else {
+            return None;
+        };
+        let plain = !config.noise().is_active()
+            && config.sparsity().is_none()
+            && config.contractive().is_none();
+        if !plain || !online::fits(self.n_inputs(), self.n_hidden()) {
+            return None;
+        }
+        Some(online::sgd_epoch::<F, A, O>(
+            self.level_params_mut(0),
+            &mut state.velocity,
+            sgd,
+            config.loss(),
+            data,
+            order,
+        ))
     }
 
     fn batch_loss(

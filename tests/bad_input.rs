@@ -319,3 +319,29 @@ fn divergence_in_the_first_epoch_restores_the_initial_parameters() {
     assert!(matches!(err, Error::Diverged { epoch: 0, .. }), "{err:?}");
     assert_eq!(m, before);
 }
+
+/// Online training (one sample per step) of small models runs its own loop: a divergence names
+/// the sample and restores the parameters the fit started from (training at a safe rate first,
+/// so that they are not the initial ones).
+#[test]
+fn online_divergence_names_the_sample_and_restores_the_parameters() {
+    let x = Array2::from_shape_fn((64, 4), |(i, j)| 1.0 + ((i * 7 + j * 3) % 11) as f64);
+    let mut m = VanillaAutoencoder::<f64, Identity>::new(4, 2, 5).unwrap();
+    let online = TrainConfig::new()
+        .momentum(0.9)
+        .batch_size(1)
+        .shuffle(false);
+    m.fit(&x, &online.clone().learning_rate(0.002).epochs(3))
+        .unwrap();
+    let before = m.clone();
+
+    let err = m
+        .fit(&x, &online.learning_rate(0.01).epochs(5))
+        .unwrap_err();
+    let Error::Diverged { epoch, batch } = err else {
+        panic!("expected Diverged, got {err:?}")
+    };
+    assert_eq!(epoch, 0);
+    assert!(batch > 0 && batch < 64, "sample {batch}");
+    assert_eq!(m, before);
+}

@@ -9,7 +9,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::gradient::{Gradients, ParamSlices};
 use crate::train::config::ValidTrainConfig;
 use crate::train::observer::{Control, EpochStats, FitReport, Observer, StopReason};
-use crate::train::state::{Best, SPLIT_STREAM, TrainState, Update};
+use crate::train::state::{Best, LevelOptimizer, SPLIT_STREAM, TrainState, Update};
 use crate::{Activation, Error, Float, Loss, Result, TrainConfig, validate};
 use ndarray::{ArrayBase, ArrayView2, Data, Ix2};
 
@@ -53,6 +53,20 @@ pub(crate) trait Trainable<F: Float> {
         noise_rng: &mut ChaCha8Rng,
         grads: &mut [Gradients<F>],
     ) -> F;
+
+    /// One epoch of online training (one sample per batch) through a faster path, where this
+    /// model has one for `config`: the sum of the samples' losses, or the index in `order` of
+    /// the first sample whose loss is not finite. `None`: the general loop runs instead.
+    fn online_epoch(
+        &mut self,
+        _data: &[F],
+        _order: &[usize],
+        _config: &ValidTrainConfig,
+        _update: &Update<F>,
+        _optimizers: &mut [LevelOptimizer<F>],
+    ) -> Option<std::result::Result<F, usize>> {
+        None
+    }
 
     /// Mean reconstruction loss of the given rows, forward only.
     fn batch_loss(
@@ -278,7 +292,24 @@ where
             order.shuffle(&mut state.shuffle_rng);
         }
         let mut weighted_sum = F::zero();
-        for (batch, rows) in order.chunks(batch_size).enumerate() {
+        let online = match batch_size {
+            1 => model.online_epoch(data, &order, config, &update, &mut state.optimizers),
+            _ => None,
+        };
+        match online {
+            Some(Ok(sum)) => weighted_sum = sum,
+            Some(Err(batch)) => {
+                model.restore_params(&snapshot);
+                return Err(Error::Diverged { epoch, batch });
+            }
+            None => {}
+        }
+        let batches = if online.is_some() {
+            &[][..]
+        } else {
+            &order[..]
+        };
+        for (batch, rows) in batches.chunks(batch_size).enumerate() {
             let loss = model.batch_gradient(
                 &mut workspace,
                 data,
