@@ -127,9 +127,6 @@ fn mat_lanes_blocked<F: Float, const R: usize, const L: usize, const FMA: bool>(
     accumulate: bool,
 ) {
     let out = &mut out[..rows * lanes];
-    if !accumulate {
-        out.fill(F::zero());
-    }
     let inp = &inp[..inner * lanes];
     let mut r0 = 0;
     while r0 < rows {
@@ -140,11 +137,11 @@ fn mat_lanes_blocked<F: Float, const R: usize, const L: usize, const FMA: bool>(
             (Op::N, true) => {
                 let m_rows: [&[F]; R] = std::array::from_fn(|i| &m[(r0 + i) * m_cols..][..inner]);
                 let coefficients = (0..inner).map(|k| m_rows.map(|row| row[k]));
-                row_block::<F, R, L, FMA>(coefficients, inp, out, inner, lanes);
+                row_block::<F, R, L, FMA>(coefficients, inp, out, inner, lanes, accumulate);
             }
             (Op::N, false) => {
                 let coefficients = m[r0 * m_cols..][..inner].iter().map(|&c| [c]);
-                row_block::<F, 1, L, FMA>(coefficients, inp, out, inner, lanes);
+                row_block::<F, 1, L, FMA>(coefficients, inp, out, inner, lanes, accumulate);
             }
             (Op::T, true) => {
                 // Columns r0..r0 + R of each row of `m`: checked once here, not per row.
@@ -153,20 +150,20 @@ fn mat_lanes_blocked<F: Float, const R: usize, const L: usize, const FMA: bool>(
                     let block: [F; R] = row[r0..r0 + R].try_into().expect("R coefficients");
                     block
                 });
-                row_block::<F, R, L, FMA>(coefficients, inp, out, inner, lanes);
+                row_block::<F, R, L, FMA>(coefficients, inp, out, inner, lanes, accumulate);
             }
             (Op::T, false) => {
                 let coefficients = m.chunks_exact(m_cols).map(|row| [row[r0]]);
-                row_block::<F, 1, L, FMA>(coefficients, inp, out, inner, lanes);
+                row_block::<F, 1, L, FMA>(coefficients, inp, out, inner, lanes, accumulate);
             }
         }
         r0 += r;
     }
 }
 
-/// `R` rows of [`mat_lanes_blocked`]: `out[r, :] += Σ_k c_k[r] · inp[k, :]` for the
-/// coefficients `c_k` in order, in blocks of `L` lanes whose `R · L` running sums stay in
-/// registers over the whole of `k`.
+/// `R` rows of [`mat_lanes_blocked`]: `out[r, :] += Σ_k c_k[r] · inp[k, :]` (or `=` unless
+/// `accumulate`) for the coefficients `c_k` in order, in blocks of `L` lanes whose `R · L`
+/// running sums stay in registers over the whole of `k`.
 #[inline(always)]
 fn row_block<F: Float, const R: usize, const L: usize, const FMA: bool>(
     coefficients: impl Iterator<Item = [F; R]> + Clone,
@@ -174,6 +171,7 @@ fn row_block<F: Float, const R: usize, const L: usize, const FMA: bool>(
     out: &mut [F],
     inner: usize,
     lanes: usize,
+    accumulate: bool,
 ) {
     let inp = &inp[..inner * lanes];
     let blocked = lanes - lanes % L;
@@ -181,8 +179,10 @@ fn row_block<F: Float, const R: usize, const L: usize, const FMA: bool>(
         // Lets the compiler drop the bounds checks of the loop over `k`.
         assert!(start + L <= lanes);
         let mut acc = [[F::zero(); L]; R];
-        for (a, out_row) in acc.iter_mut().zip(out.chunks_exact(lanes)) {
-            a.copy_from_slice(&out_row[start..start + L]);
+        if accumulate {
+            for (a, out_row) in acc.iter_mut().zip(out.chunks_exact(lanes)) {
+                a.copy_from_slice(&out_row[start..start + L]);
+            }
         }
         for (c, in_row) in coefficients.clone().zip(inp.chunks_exact(lanes)) {
             let v: &[F; L] = in_row[start..start + L].try_into().expect("a whole block");
@@ -197,6 +197,11 @@ fn row_block<F: Float, const R: usize, const L: usize, const FMA: bool>(
         }
     }
     if blocked < lanes {
+        if !accumulate {
+            for out_row in out.chunks_exact_mut(lanes) {
+                out_row[blocked..].fill(F::zero());
+            }
+        }
         for (c, in_row) in coefficients.zip(inp.chunks_exact(lanes)) {
             for (&c, out_row) in c.iter().zip(out.chunks_exact_mut(lanes)) {
                 for (o, &v) in out_row[blocked..].iter_mut().zip(&in_row[blocked..]) {
