@@ -265,26 +265,27 @@ pub(crate) fn sum_rows<F: Float>(values: &[F], cols: usize, out: &mut [F]) {
 /// `out = inpᵀ` for row-major `inp: [rows, cols]`, `out: [cols, rows]`.
 #[inline(always)]
 pub(crate) fn transpose<F: Float>(inp: &[F], rows: usize, cols: usize, out: &mut [F]) {
-    const T: usize = 8;
+    const T: usize = kernels::BLOCK;
     let (inp, out) = (&inp[..rows * cols], &mut out[..rows * cols]);
     let (whole_rows, whole_cols) = (rows - rows % T, cols - cols % T);
-    // Tiles of T x T: T contiguous reads per input row, T contiguous writes per output row.
-    for r0 in (0..whole_rows).step_by(T) {
-        for c0 in (0..whole_cols).step_by(T) {
-            let mut tile = [[F::zero(); T]; T];
-            for (r, t) in tile.iter_mut().enumerate() {
-                t.copy_from_slice(&inp[(r0 + r) * cols + c0..][..T]);
-            }
-            for c in 0..T {
-                let o: &mut [F; T] = (&mut out[(c0 + c) * rows + r0..][..T])
-                    .try_into()
-                    .expect("a whole tile");
-                for (r, o) in o.iter_mut().enumerate() {
-                    *o = tile[r][c];
+    // Tiles of T x T: T contiguous reads per input row, T contiguous writes per output row,
+    // shuffled in registers in between.
+    kernels::vectorized(
+        #[inline(always)]
+        || {
+            for r0 in (0..whole_rows).step_by(T) {
+                for c0 in (0..whole_cols).step_by(T) {
+                    let mut tile = [[F::zero(); T]; T];
+                    for (r, t) in tile.iter_mut().enumerate() {
+                        t.copy_from_slice(&inp[(r0 + r) * cols + c0..][..T]);
+                    }
+                    for (c, row) in kernels::transpose_tile(&tile).iter().enumerate() {
+                        out[(c0 + c) * rows + r0..][..T].copy_from_slice(row);
+                    }
                 }
             }
-        }
-    }
+        },
+    );
     // The edges.
     for r in 0..rows {
         let c_start = if r < whole_rows { whole_cols } else { 0 };
