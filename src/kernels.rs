@@ -358,25 +358,43 @@ pub(crate) fn sum_tree<F: Float>(v: &[F; BLOCK]) -> F {
     ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]))
 }
 
-/// The transpose of a [`BLOCK`] x [`BLOCK`] tile. With AVX (x86-64-v3) the tile is shuffled in
-/// registers (24 shuffles for `f32`, 32 for `f64`) instead of moved an element at a time.
-#[inline(always)]
-pub(crate) fn transpose_tile<F: Float>(tile: &[[F; BLOCK]; BLOCK]) -> [[F; BLOCK]; BLOCK] {
+/// Transposes [`BLOCK`] x [`BLOCK`] tiles. With AVX (x86-64-v3) a tile is shuffled in
+/// registers (24 shuffles for `f32`, 32 for `f64`) instead of moved an element at a time; the
+/// CPU is asked once, when the transposer is made.
+#[derive(Clone, Copy)]
+pub(crate) struct TileTransposer {
     #[cfg(target_arch = "x86_64")]
-    if let Some(simd) = pulp::x86::V3::try_new() {
-        let any: &dyn Any = tile;
-        let mut out = [[F::zero(); BLOCK]; BLOCK];
-        let out_any: &mut dyn Any = &mut out;
-        if let (Some(t), Some(o)) = (any.downcast_ref(), out_any.downcast_mut()) {
-            *o = x86::transpose_f32(simd, t);
-            return out;
-        }
-        if let (Some(t), Some(o)) = (any.downcast_ref(), out_any.downcast_mut()) {
-            *o = x86::transpose_f64(simd, t);
-            return out;
+    simd: Option<pulp::x86::V3>,
+}
+
+impl TileTransposer {
+    #[inline(always)]
+    pub(crate) fn new() -> Self {
+        Self {
+            #[cfg(target_arch = "x86_64")]
+            simd: pulp::x86::V3::try_new(),
         }
     }
-    std::array::from_fn(|c| std::array::from_fn(|r| tile[r][c]))
+
+    /// The transpose of `tile`.
+    #[inline(always)]
+    pub(crate) fn transpose<F: Float>(self, tile: &[[F; BLOCK]; BLOCK]) -> [[F; BLOCK]; BLOCK] {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(simd) = self.simd {
+            let any: &dyn Any = tile;
+            let mut out = [[F::zero(); BLOCK]; BLOCK];
+            let out_any: &mut dyn Any = &mut out;
+            if let (Some(t), Some(o)) = (any.downcast_ref(), out_any.downcast_mut()) {
+                *o = x86::transpose_f32(simd, t);
+                return out;
+            }
+            if let (Some(t), Some(o)) = (any.downcast_ref(), out_any.downcast_mut()) {
+                *o = x86::transpose_f64(simd, t);
+                return out;
+            }
+        }
+        std::array::from_fn(|c| std::array::from_fn(|r| tile[r][c]))
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -499,7 +517,8 @@ mod tests {
         let tile: [[f64; BLOCK]; BLOCK] =
             std::array::from_fn(|r| std::array::from_fn(|c| (r * BLOCK + c) as f64));
         let single = tile.map(|row| row.map(|v| v as f32));
-        let (t64, t32) = (transpose_tile(&tile), transpose_tile(&single));
+        let transposer = TileTransposer::new();
+        let (t64, t32) = (transposer.transpose(&tile), transposer.transpose(&single));
         for r in 0..BLOCK {
             for c in 0..BLOCK {
                 assert_eq!(t64[c][r].to_bits(), tile[r][c].to_bits());

@@ -270,6 +270,7 @@ pub(crate) fn transpose<F: Float>(inp: &[F], rows: usize, cols: usize, out: &mut
     let (whole_rows, whole_cols) = (rows - rows % T, cols - cols % T);
     // Tiles of T x T: T contiguous reads per input row, T contiguous writes per output row,
     // shuffled in registers in between.
+    let transposer = kernels::TileTransposer::new();
     kernels::vectorized(
         #[inline(always)]
         || {
@@ -279,7 +280,7 @@ pub(crate) fn transpose<F: Float>(inp: &[F], rows: usize, cols: usize, out: &mut
                     for (r, t) in tile.iter_mut().enumerate() {
                         t.copy_from_slice(&inp[(r0 + r) * cols + c0..][..T]);
                     }
-                    for (c, row) in kernels::transpose_tile(&tile).iter().enumerate() {
+                    for (c, row) in transposer.transpose(&tile).iter().enumerate() {
                         out[(c0 + c) * rows + r0..][..T].copy_from_slice(row);
                     }
                 }
