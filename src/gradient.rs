@@ -168,13 +168,7 @@ impl<F: Float> Workspace<F> {
         let (d, lanes) = (self.n_inputs, rows.len());
         if !self.parts.is_empty() && lanes > 1 {
             for (part, part_rows) in self.parts.iter_mut().zip(rows.chunks(PART_ROWS)) {
-                let part = &mut part.samples;
-                let n = part_rows.len();
-                part.rows = n;
-                let x = &mut part.out_x[n * d..2 * n * d];
-                for (out, &row) in x.chunks_exact_mut(d).zip(part_rows) {
-                    out.copy_from_slice(&data[row * d..(row + 1) * d]);
-                }
+                part.samples.load(data, part_rows, d);
             }
             self.inputs_stale = true;
             return;
@@ -223,6 +217,24 @@ impl<F: Float> Workspace<F> {
         &mut self.inputs[..n]
     }
 
+    /// [`load_rows`](Self::load_rows) then [`loss_and_gradient`](Self::loss_and_gradient); in
+    /// the row form each part copies its own rows, on its own thread with `threading`.
+    pub(crate) fn rows_loss_and_gradient_of<A: Activation, O: Activation>(
+        &mut self,
+        params: ParamSlices<'_, F>,
+        (data, rows): (&[F], &[usize]),
+        loss: Loss,
+        grads: &mut Gradients<F>,
+    ) -> F {
+        if self.parts.is_empty() || rows.len() < 2 {
+            self.load_rows(data, rows);
+            return self.loss_and_gradient::<A, O>(params, rows.len(), loss, grads);
+        }
+        self.targets.clear();
+        self.inputs_stale = true;
+        self.rows_loss_and_gradient::<A, O>(params, rows.len(), Some((data, rows)), loss, grads)
+    }
+
     /// Loss and gradient of the `lanes` loaded rows: the mean loss over all `lanes · n_inputs`
     /// elements; gradients overwrite `grads`.
     pub(crate) fn loss_and_gradient<A: Activation, O: Activation>(
@@ -243,7 +255,7 @@ impl<F: Float> Workspace<F> {
                     };
                 }
                 if self.inputs_stale && self.targets.is_empty() {
-                    return self.rows_loss_and_gradient::<A, O>(params, lanes, loss, grads);
+                    return self.rows_loss_and_gradient::<A, O>(params, lanes, None, loss, grads);
                 }
                 self.forward_impl::<A>(params, lanes);
                 let value = self.output_delta_impl::<O>(loss, lanes);
@@ -320,11 +332,13 @@ impl<F: Float> Workspace<F> {
 
     /// [`loss_and_gradient`](Self::loss_and_gradient) in the row form (see
     /// [`ROW_FORM_MIN_WIDTH`]): the parts of the batch (at once with the `threading` feature),
-    /// then their losses and gradients added in part order.
+    /// then their losses and gradients added in part order. With `source`, each part first
+    /// copies its rows of the data.
     fn rows_loss_and_gradient<A: Activation, O: Activation>(
         &mut self,
         params: ParamSlices<'_, F>,
         lanes: usize,
+        source: Option<(&[F], &[usize])>,
         loss: Loss,
         grads: &mut Gradients<F>,
     ) -> F {
@@ -339,35 +353,35 @@ impl<F: Float> Workspace<F> {
         let w_t = &self.w_t[..];
         let scale = F::one() / F::cast((lanes * d) as f64);
         let parts = &mut self.parts[..n_parts];
+        let d = self.n_inputs;
+        let load = |samples: &mut PartSamples<F>, index: usize| {
+            if let Some((data, rows)) = source {
+                let end = rows.len().min((index + 1) * PART_ROWS);
+                samples.load(data, &rows[index * PART_ROWS..end], d);
+            }
+        };
         if let [part] = parts {
+            load(&mut part.samples, 0);
             let grads = grads.slices_mut();
             return part
                 .samples
                 .loss_and_gradient::<A, O>(params, w_t, loss, scale, grads);
         }
-        for_each_part(parts, |part| {
+        for_each_part(parts, |(index, part)| {
+            load(&mut part.samples, index);
             let grads = part.grad.slices_mut();
             part.loss = part
                 .samples
                 .loss_and_gradient::<A, O>(params, w_t, loss, scale, grads);
         });
         let (grad_w, grad_b1, grad_b2) = grads.slices_mut();
-        let (first, rest) = parts.split_first().expect("a batch has at least one part");
-        let (w0, b10, b20) = first.grad.slices();
-        grad_w.copy_from_slice(w0);
-        grad_b1.copy_from_slice(b10);
-        grad_b2.copy_from_slice(b20);
-        let mut value = first.loss;
-        for part in rest {
-            let (w, b1, b2) = part.grad.slices();
-            for (total, term) in [(&mut *grad_w, w), (&mut *grad_b1, b1), (&mut *grad_b2, b2)] {
-                for (t, &v) in total.iter_mut().zip(term) {
-                    *t += v;
-                }
-            }
-            value += part.loss;
-        }
-        value
+        add_parts(grad_w, parts, |g| g.slices().0);
+        add_parts(grad_b1, parts, |g| g.slices().1);
+        add_parts(grad_b2, parts, |g| g.slices().2);
+        parts
+            .iter()
+            .skip(1)
+            .fold(parts[0].loss, |sum, part| sum + part.loss)
     }
 
     /// Hidden outputs `Y` and output logits `A2`.
@@ -488,6 +502,16 @@ impl<F: Float> Workspace<F> {
 }
 
 impl<F: Float> PartSamples<F> {
+    /// Copies the given rows of row-major `data` (`[n_samples, d]`) into `X`.
+    fn load(&mut self, data: &[F], rows: &[usize], d: usize) {
+        let n = rows.len();
+        self.rows = n;
+        let x = &mut self.out_x[n * d..2 * n * d];
+        for (out, &row) in x.chunks_exact_mut(d).zip(rows) {
+            out.copy_from_slice(&data[row * d..(row + 1) * d]);
+        }
+    }
+
     /// These samples' terms of the batch's mean loss and of its gradient (written to `grads`),
     /// where `scale` is one over the number of elements in the whole batch:
     /// `Y = f(X Wᵀ + b1)`, `A2 = Y W + b2`, then back.
@@ -530,21 +554,61 @@ impl<F: Float> PartSamples<F> {
     }
 }
 
+/// `total = Σ term(part)` over the parts, in part order element by element (with `threading`,
+/// large arrays in chunks on the current rayon pool: the order per element is the same).
+fn add_parts<F: Float>(
+    total: &mut [F],
+    parts: &[RowPart<F>],
+    term: impl Fn(&Gradients<F>) -> &[F] + Sync,
+) {
+    let add_range = |offset: usize, out: &mut [F]| {
+        let end = offset + out.len();
+        out.copy_from_slice(&term(&parts[0].grad)[offset..end]);
+        kernels::vectorized(
+            #[inline(always)]
+            || {
+                for part in &parts[1..] {
+                    for (t, &v) in out.iter_mut().zip(&term(&part.grad)[offset..end]) {
+                        *t += v;
+                    }
+                }
+            },
+        );
+    };
+    #[cfg(feature = "threading")]
+    {
+        use rayon::iter::{IndexedParallelIterator, ParallelIterator};
+        use rayon::slice::ParallelSliceMut;
+        const CHUNK: usize = 1 << 14;
+        if total.len() >= 4 * CHUNK {
+            total
+                .par_chunks_mut(CHUNK)
+                .enumerate()
+                .for_each(|(i, out)| add_range(i * CHUNK, out));
+            return;
+        }
+    }
+    add_range(0, total);
+}
+
 /// Runs `f` on every part: on the current rayon thread pool with the `threading` feature, one
 /// after another without it. Each part writes only its own buffers.
 #[cfg(feature = "threading")]
-fn for_each_part<F: Float>(parts: &mut [RowPart<F>], f: impl Fn(&mut RowPart<F>) + Send + Sync) {
-    use rayon::iter::{IntoParallelRefMutIterator, ParallelIterator};
+fn for_each_part<F: Float>(
+    parts: &mut [RowPart<F>],
+    f: impl Fn((usize, &mut RowPart<F>)) + Send + Sync,
+) {
+    use rayon::iter::{IndexedParallelIterator, IntoParallelRefMutIterator, ParallelIterator};
     if parts.len() > 1 {
-        parts.par_iter_mut().for_each(f);
+        parts.par_iter_mut().enumerate().for_each(f);
     } else {
-        parts.iter_mut().for_each(f);
+        parts.iter_mut().enumerate().for_each(f);
     }
 }
 
 #[cfg(not(feature = "threading"))]
-fn for_each_part<F: Float>(parts: &mut [RowPart<F>], f: impl Fn(&mut RowPart<F>)) {
-    parts.iter_mut().for_each(f);
+fn for_each_part<F: Float>(parts: &mut [RowPart<F>], f: impl Fn((usize, &mut RowPart<F>))) {
+    parts.iter_mut().enumerate().for_each(f);
 }
 
 pub(crate) fn slice_mut<F>(s: Option<&mut [F]>) -> &mut [F] {

@@ -457,11 +457,16 @@ impl<F: Float, A: Activation, O: Activation> Trainable<F> for VanillaAutoencoder
         let lanes = rows.len();
         let grads = &mut grads[0];
         let params = self.level_params(0);
-        workspace.load_rows(data, rows);
         let noise = config.noise();
         if !noise.is_active() && config.sparsity().is_none() && config.contractive().is_none() {
-            return workspace.loss_and_gradient::<A, O>(params, lanes, config.loss(), grads);
+            return workspace.rows_loss_and_gradient_of::<A, O>(
+                params,
+                (data, rows),
+                config.loss(),
+                grads,
+            );
         }
+        workspace.load_rows(data, rows);
         if noise.is_active() {
             noise.corrupt(workspace.corruptible_inputs(lanes), noise_rng);
         }

@@ -84,8 +84,36 @@ impl<F: Float> SgdMomentum<F> {
             grad_slice(&grads.b1),
             grad_slice(&grads.b2),
         );
+        #[cfg(feature = "threading")]
+        if w.len() >= PARALLEL_STEP_MIN {
+            // Large layers: `W` in chunks on the current rayon pool (element-wise, so the
+            // result does not depend on the split), then the biases.
+            use rayon::iter::{IndexedParallelIterator, ParallelIterator};
+            use rayon::slice::{ParallelSlice, ParallelSliceMut};
+            w.par_chunks_mut(PARALLEL_STEP_CHUNK)
+                .zip(gw.par_chunks(PARALLEL_STEP_CHUNK))
+                .zip(vw.par_chunks_mut(PARALLEL_STEP_CHUNK))
+                .for_each(|((w, gw), vw)| self.step_weights(w, gw, vw));
+            let no_weights = (&mut [][..], &[][..], &mut [][..]);
+            let arrays = [no_weights, (b1, gb1, vb1), (b2, gb2, vb2)];
+            return self.step_arrays(arrays);
+        }
+        self.step_arrays([(w, gw, vw), (b1, gb1, vb1), (b2, gb2, vb2)]);
+    }
+
+    /// [`update_all`](Self::update_all) for `W` only.
+    #[cfg(feature = "threading")]
+    fn step_weights(&self, w: &mut [F], gw: &[F], vw: &mut [F]) {
+        self.step_arrays([
+            (w, gw, vw),
+            (&mut [], &[], &mut []),
+            (&mut [], &[], &mut []),
+        ]);
+    }
+
+    /// Updates `W`, `b1`, `b2` as `(parameters, gradients, velocities)`.
+    fn step_arrays(&self, arrays: [(&mut [F], &[F], &mut [F]); 3]) {
         // One dispatch for the three arrays, and loops without branches, which vectorise.
-        let arrays = [(w, gw, vw), (b1, gb1, vb1), (b2, gb2, vb2)];
         kernels::vectorized(
             #[inline(always)]
             || match (self.weight_decay != F::zero(), self.nesterov) {
@@ -124,6 +152,13 @@ impl<F: Float> SgdMomentum<F> {
         }
     }
 }
+
+/// With the `threading` feature, weight matrices of at least this many elements are stepped in
+/// chunks of [`PARALLEL_STEP_CHUNK`] on the current rayon pool.
+#[cfg(feature = "threading")]
+const PARALLEL_STEP_MIN: usize = 1 << 16;
+#[cfg(feature = "threading")]
+const PARALLEL_STEP_CHUNK: usize = 1 << 14;
 
 /// Adam settings, in PyTorch's form (L2 weight decay added to the gradient of `W`).
 ///
@@ -279,6 +314,53 @@ mod tests {
             }
             assert_abs_diff_eq!(state.velocity_b2()[0], -0.74, epsilon = 1e-12);
         }
+    }
+
+    /// A layer large enough for the chunked step of the `threading` feature (one thread pool
+    /// or none): every element follows the formula exactly, with weight decay on `W` only.
+    #[test]
+    fn large_layer_step_matches_the_formula_element_by_element() {
+        let (d, h) = (700, 100);
+        let opt = SgdMomentum {
+            learning_rate: 0.1,
+            momentum: 0.9,
+            nesterov: true,
+            weight_decay: 0.01,
+        };
+        let value = |i: usize| ((i * 37) % 101) as f64 / 50.0 - 1.0;
+        let mut grads = Gradients::<f64>::zeros(d, h);
+        let mut state = MomentumState::<f64>::new(d, h);
+        grads
+            .w
+            .iter_mut()
+            .enumerate()
+            .for_each(|(i, g)| *g = value(i));
+        state
+            .velocity
+            .w
+            .iter_mut()
+            .enumerate()
+            .for_each(|(i, v)| *v = value(i + 3));
+        let w0: Vec<f64> = (0..d * h).map(|i| value(i + 7)).collect();
+        let (mut w, mut b1, mut b2) = (w0.clone(), vec![1.0; h], vec![1.0; d]);
+        let v0 = state.velocity.w.clone();
+        opt.step((&mut w, &mut b1, &mut b2), &grads, &mut state);
+        for (i, ((&w, &w0), (&v, &v0))) in w
+            .iter()
+            .zip(&w0)
+            .zip(state.velocity.w.iter().zip(&v0))
+            .enumerate()
+        {
+            let g = grads.w.as_slice().unwrap()[i] + 0.01 * w0;
+            let v_new = 0.9 * v0 + g;
+            assert_eq!(v.to_bits(), v_new.to_bits(), "velocity {i}");
+            assert_eq!(
+                w.to_bits(),
+                (w0 - 0.1 * (g + 0.9 * v_new)).to_bits(),
+                "weight {i}"
+            );
+        }
+        assert!(b1.iter().chain(&b2).all(|&b| b.to_bits() == 1.0_f64.to_bits()));
     }
 
     /// Two Adam steps on one scalar, by hand: η = 0.1, β1 = 0.9, β2 = 0.999, g = 2, then −1
