@@ -360,7 +360,11 @@ mod tests {
                 "weight {i}"
             );
         }
-        assert!(b1.iter().chain(&b2).all(|&b| b.to_bits() == 1.0_f64.to_bits()));
+        assert!(
+            b1.iter()
+                .chain(&b2)
+                .all(|&b| b.to_bits() == 1.0_f64.to_bits())
+        );
     }
 
     /// Two Adam steps on one scalar, by hand: η = 0.1, β1 = 0.9, β2 = 0.999, g = 2, then −1
