@@ -214,46 +214,33 @@ impl<'a, F: Float, const N: usize> Padded<'a, F, N> {
     }
 }
 
-/// [`SgdMomentum`]'s update of one parameter, element by element.
+/// [`SgdMomentum`]'s update of one parameter, with a copy of its settings.
+#[derive(Clone, Copy)]
 struct Rule<F> {
-    learning_rate: F,
-    momentum: F,
-    weight_decay: F,
-    nesterov: bool,
+    sgd: SgdMomentum<F>,
+    decay: bool,
 }
 
 impl<F: Float> Rule<F> {
     #[inline(always)]
     fn new(sgd: &SgdMomentum<F>) -> Self {
         Self {
-            learning_rate: sgd.learning_rate,
-            momentum: sgd.momentum,
-            weight_decay: sgd.weight_decay,
-            nesterov: sgd.nesterov,
+            sgd: *sgd,
+            decay: sgd.weight_decay != F::zero(),
         }
     }
 
     /// The update without weight decay (biases).
     #[inline(always)]
     fn apply_one(&self, p: &mut F, g: F, v: &mut F) {
-        *v = self.momentum * *v + g;
-        let direction = if self.nesterov {
-            g + self.momentum * *v
-        } else {
-            *v
-        };
-        *p -= self.learning_rate * direction;
+        self.sgd.update_element(p, g, v, false, self.sgd.nesterov);
     }
 
     /// The update of a weight, with decay when it is on.
     #[inline(always)]
     fn apply_decayed(&self, p: &mut F, g: F, v: &mut F) {
-        let g = if self.weight_decay != F::zero() {
-            g + self.weight_decay * *p
-        } else {
-            g
-        };
-        self.apply_one(p, g, v);
+        self.sgd
+            .update_element(p, g, v, self.decay, self.sgd.nesterov);
     }
 }
 

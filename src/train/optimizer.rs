@@ -143,13 +143,20 @@ impl<F: Float> SgdMomentum<F> {
         grads: &[F],
         velocity: &mut [F],
     ) {
-        let (lr, mu, decay) = (self.learning_rate, self.momentum, self.weight_decay);
         for ((p, &g), v) in params.iter_mut().zip(grads).zip(velocity) {
-            let g = if DECAY { g + decay * *p } else { g };
-            *v = mu * *v + g;
-            let direction = if NESTEROV { g + mu * *v } else { *v };
-            *p -= lr * direction;
+            self.update_element(p, g, v, DECAY, NESTEROV);
         }
+    }
+
+    /// The update of one parameter `p` with gradient `g` and velocity `v`, with weight decay
+    /// when `decay` and Nesterov's variant when `nesterov` (the caller passes constants or
+    /// loop-invariant values; either way the loops around it stay branch-free).
+    #[inline(always)]
+    pub(crate) fn update_element(&self, p: &mut F, g: F, v: &mut F, decay: bool, nesterov: bool) {
+        let g = if decay { g + self.weight_decay * *p } else { g };
+        *v = self.momentum * *v + g;
+        let direction = if nesterov { g + self.momentum * *v } else { *v };
+        *p -= self.learning_rate * direction;
     }
 }
 
