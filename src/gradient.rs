@@ -353,7 +353,6 @@ impl<F: Float> Workspace<F> {
         let w_t = &self.w_t[..];
         let scale = F::one() / F::cast((lanes * d) as f64);
         let parts = &mut self.parts[..n_parts];
-        let d = self.n_inputs;
         let load = |samples: &mut PartSamples<F>, index: usize| {
             if let Some((data, rows)) = source {
                 let end = rows.len().min((index + 1) * PART_ROWS);

@@ -457,8 +457,7 @@ impl<F: Float, A: Activation, O: Activation> Trainable<F> for VanillaAutoencoder
         let lanes = rows.len();
         let grads = &mut grads[0];
         let params = self.level_params(0);
-        let noise = config.noise();
-        if !noise.is_active() && config.sparsity().is_none() && config.contractive().is_none() {
+        if config.is_plain() {
             return workspace.rows_loss_and_gradient_of::<A, O>(
                 params,
                 (data, rows),
@@ -467,6 +466,7 @@ impl<F: Float, A: Activation, O: Activation> Trainable<F> for VanillaAutoencoder
             );
         }
         workspace.load_rows(data, rows);
+        let noise = config.noise();
         if noise.is_active() {
             noise.corrupt(workspace.corruptible_inputs(lanes), noise_rng);
         }
@@ -501,10 +501,7 @@ impl<F: Float, A: Activation, O: Activation> Trainable<F> for VanillaAutoencoder
         let (Update::Sgd(sgd), [LevelOptimizer::Sgd(state)]) = (update, optimizers) else {
             return None;
         };
-        let plain = !config.noise().is_active()
-            && config.sparsity().is_none()
-            && config.contractive().is_none();
-        if !plain || !online::fits(self.n_inputs(), self.n_hidden()) {
+        if !config.is_plain() || !online::fits(self.n_inputs(), self.n_hidden()) {
             return None;
         }
         Some(online::sgd_epoch::<F, A, O>(

@@ -197,50 +197,24 @@ impl<'a, F: Float, const N: usize> Padded<'a, F, N> {
         };
         let delta = &output;
 
-        let rule = Rule::new(sgd);
+        // A copy of the settings: plain values the loops below can keep in registers.
+        let sgd = *sgd;
+        let (decay, nesterov) = (sgd.weight_decay != F::zero(), sgd.nesterov);
         for k in 0..h {
             let (w_row, v_row) = (&mut self.w[k], &mut self.velocity_w[k]);
             let delta_a1 = dot::<F, FMA, N>(w_row, delta) * A::derivative(hidden[k]);
-            rule.apply_one(&mut self.b1[k], delta_a1, &mut self.velocity_b1[k]);
+            let (b1, v_b1) = (&mut self.b1[k], &mut self.velocity_b1[k]);
+            sgd.update_element(b1, delta_a1, v_b1, false, nesterov);
             for j in 0..N {
                 let g = madd::<F, FMA>(hidden[k], delta[j], delta_a1 * x[j]);
-                rule.apply_decayed(&mut w_row[j], g, &mut v_row[j]);
+                sgd.update_element(&mut w_row[j], g, &mut v_row[j], decay, nesterov);
             }
         }
         for j in 0..N {
-            rule.apply_one(&mut self.b2[j], delta[j], &mut self.velocity_b2[j]);
+            let (b2, v_b2) = (&mut self.b2[j], &mut self.velocity_b2[j]);
+            sgd.update_element(b2, delta[j], v_b2, false, nesterov);
         }
         value
-    }
-}
-
-/// [`SgdMomentum`]'s update of one parameter, with a copy of its settings.
-#[derive(Clone, Copy)]
-struct Rule<F> {
-    sgd: SgdMomentum<F>,
-    decay: bool,
-}
-
-impl<F: Float> Rule<F> {
-    #[inline(always)]
-    fn new(sgd: &SgdMomentum<F>) -> Self {
-        Self {
-            sgd: *sgd,
-            decay: sgd.weight_decay != F::zero(),
-        }
-    }
-
-    /// The update without weight decay (biases).
-    #[inline(always)]
-    fn apply_one(&self, p: &mut F, g: F, v: &mut F) {
-        self.sgd.update_element(p, g, v, false, self.sgd.nesterov);
-    }
-
-    /// The update of a weight, with decay when it is on.
-    #[inline(always)]
-    fn apply_decayed(&self, p: &mut F, g: F, v: &mut F) {
-        self.sgd
-            .update_element(p, g, v, self.decay, self.sgd.nesterov);
     }
 }
 

@@ -135,6 +135,11 @@ impl ValidTrainConfig {
     pub fn contractive(&self) -> Option<Contractive> {
         self.contractive
     }
+
+    /// Plain reconstruction: no input noise and no penalty on the hidden layer.
+    pub(crate) fn is_plain(&self) -> bool {
+        !self.noise().is_active() && self.sparsity().is_none() && self.contractive().is_none()
+    }
     /// Input corruption (denoising).
     pub fn noise(&self) -> Noise {
         self.noise
