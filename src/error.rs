@@ -274,6 +274,38 @@ pub enum Error {
         /// The value that was being scaled.
         value: f64,
     },
+    // Anomaly detection and deployment.
+    /// A reconstruction error (an anomaly score) or a threshold is NaN or infinite: the data's
+    /// magnitude overflows the float type (scale it first).
+    #[error("{}score {value} is not finite: scale the data (for example with MinMaxScaler)", match row { Some(r) => format!("row {r}: "), None => String::new() })]
+    NonFiniteScore {
+        /// The row of the first such score, if the value is a row's.
+        row: Option<usize>,
+        /// The score or threshold.
+        value: f64,
+    },
+    /// Two sequences that go together (scores and labels) have different lengths.
+    #[error("lengths differ: {expected} against {found}")]
+    LengthMismatch {
+        /// The length of the first.
+        expected: usize,
+        /// The length of the second.
+        found: usize,
+    },
+    /// ROC AUC was asked of labels that are all positive or all negative.
+    #[error("ROC AUC needs both positive and negative labels")]
+    SingleClass,
+    /// A scaler's parameters (given, or read from a file) are not those of a fitted scaler.
+    #[error("invalid scaler parameters{}: {reason}", match column { Some(c) => format!(" in column {c}"), None => String::new() })]
+    InvalidScaler {
+        /// The first offending column, if one is to blame.
+        column: Option<usize>,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A deployment file or command-line setting that does not fit the data or the model.
+    #[error("{0}")]
+    InvalidPipeline(String),
 }
 
 /// The crate's result type.

@@ -7,8 +7,11 @@
 
 mod activation;
 mod anomaly;
+mod any_model;
 pub mod datasets;
 mod decoder;
+#[cfg(feature = "serde")]
+mod document;
 mod encoder;
 mod error;
 mod float;
@@ -22,6 +25,7 @@ mod model;
 mod online;
 #[cfg(feature = "safetensors")]
 mod safetensors_io;
+mod scaler;
 mod scaling;
 mod stacked;
 mod table;
@@ -30,6 +34,7 @@ mod validate;
 
 pub use activation::{Activation, Identity, Relu, Sigmoid, Tanh};
 pub use anomaly::{AnomalyDetector, Threshold, roc_auc};
+pub use any_model::Autoencoder;
 pub use error::{Error, Result};
 pub use float::Float;
 pub use gradient::Gradients;
@@ -39,6 +44,7 @@ pub use io::{
 };
 pub use loss::Loss;
 pub use model::VanillaAutoencoder;
+pub use scaler::Scaler;
 pub use scaling::{MinMaxScaler, StandardScaler};
 pub use stacked::StackedAutoencoder;
 pub use table::{Column, CsvOptions, Missing, Table};

@@ -527,13 +527,28 @@ impl<F: Float, A: Activation, O: Activation> Trainable<F> for VanillaAutoencoder
     }
 }
 
-/// Each row's mean over its columns of `(z − x)²`, reusing `z`'s buffer.
+/// Each row's mean over its columns of `(z − x)²`, finite whenever that mean fits `F`.
 pub(crate) fn row_mean_squared_errors<F: Float, S: Data<Elem = F>>(
     mut z: Array2<F>,
     x: &ArrayBase<S, Ix2>,
 ) -> Array1<F> {
     z -= x;
-    z.mapv_inplace(|d| d * d);
+    let squares = z.mapv(|d| d * d);
     let n_columns = F::cast(z.ncols() as f64);
-    z.sum_axis(Axis(1)).mapv(|s| s / n_columns)
+    let mut errors = squares.sum_axis(Axis(1)).mapv(|s| s / n_columns);
+    for (error, row) in errors.iter_mut().zip(z.rows()) {
+        if !error.is_finite() {
+            // Squares of huge differences overflow where their mean need not: scale by the
+            // largest difference. Infinite only if the mean itself is.
+            let top = row.fold(F::zero(), |m, &d| m.max(d.abs()));
+            *error = if top.is_finite() {
+                let mean = row.fold(F::zero(), |sum, &d| sum + (d / top) * (d / top)) / n_columns;
+                let root = top * mean.sqrt();
+                root * root
+            } else {
+                F::infinity()
+            };
+        }
+    }
+    errors
 }

@@ -146,6 +146,27 @@ impl<F: Float> MinMaxScaler<F> {
         })
     }
 
+    /// A scaler from a fitted minimum and maximum of each column (a saved scaler's parts).
+    ///
+    /// # Errors
+    /// [`Error::InvalidScaler`] unless both have the same non-zero length, every value is finite
+    /// and `min <= max` in every column.
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::MinMaxScaler;
+    /// use ndarray::array;
+    ///
+    /// let scaler = MinMaxScaler::from_parts(array![0.0, 1.0], array![2.0, 1.0])?;
+    /// assert_eq!(scaler.transform(&array![[1.0, 1.0]])?, array![[0.5, 0.0]]);
+    /// assert!(MinMaxScaler::from_parts(array![1.0], array![0.0]).is_err());
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
+    pub fn from_parts(min: Array1<F>, max: Array1<F>) -> Result<Self> {
+        check_parts(&min, &max, "min <= max", |lo, hi| lo <= hi)?;
+        Ok(Self { min, max })
+    }
+
     /// The number of columns the scaler was fitted on.
     ///
     /// # Examples
@@ -216,6 +237,28 @@ pub struct StandardScaler<F> {
 }
 
 impl<F: Float> StandardScaler<F> {
+    /// A scaler from a fitted mean and standard deviation of each column (a saved scaler's
+    /// parts).
+    ///
+    /// # Errors
+    /// [`Error::InvalidScaler`] unless both have the same non-zero length, every value is finite
+    /// and every standard deviation is > 0.
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::StandardScaler;
+    /// use ndarray::array;
+    ///
+    /// let scaler = StandardScaler::from_parts(array![1.0], array![2.0])?;
+    /// assert_eq!(scaler.transform(&array![[5.0]])?, array![[2.0]]);
+    /// assert!(StandardScaler::from_parts(array![1.0], array![0.0]).is_err());
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
+    pub fn from_parts(mean: Array1<F>, std: Array1<F>) -> Result<Self> {
+        check_parts(&mean, &std, "std > 0", |_, sd| sd > 0.0)?;
+        Ok(Self { mean, std })
+    }
+
     /// Fits the scaler to the mean and standard deviation of each column of `x`.
     ///
     /// # Errors
@@ -361,6 +404,38 @@ impl<F: Float> StandardScaler<F> {
     pub fn std(&self) -> ArrayView1<'_, F> {
         self.std.view()
     }
+}
+
+/// Checks a scaler's two parameter vectors: equal non-zero lengths, finite values, and `valid`
+/// for each column's pair (described by `rule`).
+fn check_parts<F: Float>(
+    a: &Array1<F>,
+    b: &Array1<F>,
+    rule: &'static str,
+    valid: impl Fn(f64, f64) -> bool,
+) -> Result<()> {
+    if a.is_empty() || a.len() != b.len() {
+        return Err(Error::InvalidScaler {
+            column: None,
+            reason: "the two parameter vectors must have the same non-zero length",
+        });
+    }
+    for (column, (x, y)) in a.iter().zip(b).enumerate() {
+        let (x, y) = (x.as_f64(), y.as_f64());
+        if !(x.is_finite() && y.is_finite()) {
+            return Err(Error::InvalidScaler {
+                column: Some(column),
+                reason: "parameters must be finite",
+            });
+        }
+        if !valid(x, y) {
+            return Err(Error::InvalidScaler {
+                column: Some(column),
+                reason: rule,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Training data for a scaler: at least one row, every value finite.

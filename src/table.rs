@@ -67,6 +67,8 @@ const MAX_FIELD_CHARS: usize = 64;
 /// # Ok::<(), autoencoder::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum Missing {
     /// Return [`Error::MissingValue`] at the first missing value (the default).
@@ -92,6 +94,8 @@ pub enum Missing {
 /// assert_eq!(Column::from("age").to_string(), "\"age\"");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Column {
     /// 0-based position of the field in each row.
     Index(usize),
@@ -151,6 +155,8 @@ impl fmt::Display for Column {
 /// # Ok::<(), autoencoder::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct CsvOptions {
     has_header: bool,
     delimiter: u8,

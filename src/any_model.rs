@@ -1,0 +1,271 @@
+//! [`Autoencoder`]: what every model of the crate offers, as one object-safe trait, so that the
+//! anomaly detector, the deployment pipeline and the command-line tool handle any model once.
+
+use std::fmt;
+
+use ndarray::{Array1, Array2, ArrayView2};
+
+use crate::{
+    Activation, FitReport, Float, Observer, Result, StackedAutoencoder, TrainConfig,
+    VanillaAutoencoder,
+};
+
+/// The shared interface of the crate's models: inference and training on views, usable as
+/// `Box<dyn Autoencoder<F>>` when the model kind is only known at run time (a loaded file).
+///
+/// The models' own methods of the same names take any ndarray storage (`&x` for an owned
+/// array or a view); these take a view (`x.view()`). Both compute the same values.
+///
+/// # Examples
+/// ```
+/// use autoencoder::{Autoencoder, StackedAutoencoder, TrainConfig, VanillaAutoencoder};
+/// use ndarray::Array2;
+///
+/// let x = Array2::from_shape_fn((50, 6), |(i, j)| ((i + 2 * j) % 5) as f64 / 4.0);
+/// let mut models: Vec<Box<dyn Autoencoder<f64>>> = vec![
+///     Box::new(VanillaAutoencoder::<f64>::new(6, 3, 0)?),
+///     Box::new(StackedAutoencoder::<f64>::new(&[6, 4, 2], 0)?),
+/// ];
+/// for model in &mut models {
+///     model.fit(x.view(), &TrainConfig::new().epochs(5))?;
+///     assert_eq!(model.encode(x.view())?.ncols(), model.n_code());
+///     assert_eq!(model.reconstruction_errors(x.view())?.len(), 50);
+/// }
+/// # Ok::<(), autoencoder::Error>(())
+/// ```
+pub trait Autoencoder<F: Float>: fmt::Debug + Send + Sync {
+    /// The number of input features (columns of the data).
+    fn n_inputs(&self) -> usize;
+
+    /// The number of code units (columns of the codes).
+    fn n_code(&self) -> usize;
+
+    /// A short name of the model kind, such as `"vanilla"` or `"stacked"`.
+    fn kind(&self) -> &'static str;
+
+    /// Names of the encoder's and the decoder output's activations.
+    fn activation_names(&self) -> (&'static str, &'static str);
+
+    /// Codes of `x`, `[n_samples, n_code]`.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) unless `x` has `n_inputs` columns;
+    /// [`Error::NonFiniteInput`](crate::Error::NonFiniteInput).
+    fn encode(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>>;
+
+    /// Reconstructions from codes, `[n_samples, n_inputs]`.
+    ///
+    /// # Errors
+    /// As [`encode`](Self::encode), for `n_code` columns.
+    fn decode(&self, codes: ArrayView2<'_, F>) -> Result<Array2<F>>;
+
+    /// Reconstructions of `x`, `[n_samples, n_inputs]`.
+    ///
+    /// # Errors
+    /// As [`encode`](Self::encode).
+    fn reconstruct(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>>;
+
+    /// Each row's reconstruction error, the mean over `n_inputs` of `(z − x)²`.
+    ///
+    /// # Errors
+    /// As [`encode`](Self::encode).
+    fn reconstruction_errors(&self, x: ArrayView2<'_, F>) -> Result<Array1<F>>;
+
+    /// Trains the model in place (see [`VanillaAutoencoder::fit`]).
+    ///
+    /// # Errors
+    /// As [`VanillaAutoencoder::fit`].
+    fn fit(&mut self, x: ArrayView2<'_, F>, config: &TrainConfig) -> Result<FitReport<F>>;
+
+    /// Trains the model in place, reporting every epoch to `observer`.
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit).
+    fn fit_with_observer(
+        &mut self,
+        x: ArrayView2<'_, F>,
+        config: &TrainConfig,
+        observer: &mut dyn Observer<F>,
+    ) -> Result<FitReport<F>>;
+
+    /// A boxed copy of the model.
+    fn clone_box(&self) -> Box<dyn Autoencoder<F>>;
+
+    /// The model as the crate's versioned JSON document (the file
+    /// [`save_json`](VanillaAutoencoder::save_json) writes).
+    #[cfg(feature = "serde")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
+    fn to_json_string(&self) -> String;
+}
+
+impl<F: Float> Clone for Box<dyn Autoencoder<F>> {
+    fn clone(&self) -> Self {
+        self.clone_box()
+    }
+}
+
+impl<F: Float, M: Autoencoder<F> + ?Sized> Autoencoder<F> for Box<M> {
+    fn n_inputs(&self) -> usize {
+        (**self).n_inputs()
+    }
+    fn n_code(&self) -> usize {
+        (**self).n_code()
+    }
+    fn kind(&self) -> &'static str {
+        (**self).kind()
+    }
+    fn activation_names(&self) -> (&'static str, &'static str) {
+        (**self).activation_names()
+    }
+    fn encode(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
+        (**self).encode(x)
+    }
+    fn decode(&self, codes: ArrayView2<'_, F>) -> Result<Array2<F>> {
+        (**self).decode(codes)
+    }
+    fn reconstruct(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
+        (**self).reconstruct(x)
+    }
+    fn reconstruction_errors(&self, x: ArrayView2<'_, F>) -> Result<Array1<F>> {
+        (**self).reconstruction_errors(x)
+    }
+    fn fit(&mut self, x: ArrayView2<'_, F>, config: &TrainConfig) -> Result<FitReport<F>> {
+        (**self).fit(x, config)
+    }
+    fn fit_with_observer(
+        &mut self,
+        x: ArrayView2<'_, F>,
+        config: &TrainConfig,
+        observer: &mut dyn Observer<F>,
+    ) -> Result<FitReport<F>> {
+        (**self).fit_with_observer(x, config, observer)
+    }
+    fn clone_box(&self) -> Box<dyn Autoencoder<F>> {
+        (**self).clone_box()
+    }
+    #[cfg(feature = "serde")]
+    fn to_json_string(&self) -> String {
+        (**self).to_json_string()
+    }
+}
+
+/// Implements [`Autoencoder`] for a model type by calling its inherent methods of the same names.
+macro_rules! impl_autoencoder {
+    ($model:ident, $kind:literal, $n_code:ident) => {
+        impl<F: Float, A: Activation, O: Activation> Autoencoder<F> for $model<F, A, O> {
+            fn n_inputs(&self) -> usize {
+                $model::n_inputs(self)
+            }
+            fn n_code(&self) -> usize {
+                $model::$n_code(self)
+            }
+            fn kind(&self) -> &'static str {
+                $kind
+            }
+            fn activation_names(&self) -> (&'static str, &'static str) {
+                (A::NAME, O::NAME)
+            }
+            fn encode(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
+                $model::encode(self, &x)
+            }
+            fn decode(&self, codes: ArrayView2<'_, F>) -> Result<Array2<F>> {
+                $model::decode(self, &codes)
+            }
+            fn reconstruct(&self, x: ArrayView2<'_, F>) -> Result<Array2<F>> {
+                $model::reconstruct(self, &x)
+            }
+            fn reconstruction_errors(&self, x: ArrayView2<'_, F>) -> Result<Array1<F>> {
+                $model::reconstruction_errors(self, &x)
+            }
+            fn fit(&mut self, x: ArrayView2<'_, F>, config: &TrainConfig) -> Result<FitReport<F>> {
+                $model::fit(self, &x, config)
+            }
+            fn fit_with_observer(
+                &mut self,
+                x: ArrayView2<'_, F>,
+                config: &TrainConfig,
+                observer: &mut dyn Observer<F>,
+            ) -> Result<FitReport<F>> {
+                $model::fit_with_observer(self, &x, config, observer)
+            }
+            fn clone_box(&self) -> Box<dyn Autoencoder<F>> {
+                Box::new(self.clone())
+            }
+            #[cfg(feature = "serde")]
+            fn to_json_string(&self) -> String {
+                $model::to_json_string(self)
+            }
+        }
+    };
+}
+
+impl_autoencoder!(VanillaAutoencoder, "vanilla", n_hidden);
+impl_autoencoder!(StackedAutoencoder, "stacked", n_code);
+
+/// Loading a model whose kind and activations are known only from its file.
+#[cfg(feature = "serde")]
+mod load {
+    use serde::Deserialize;
+
+    use super::Autoencoder;
+    use crate::{
+        Error, Float, Identity, Relu, Result, Sigmoid, StackedAutoencoder, Tanh, VanillaAutoencoder,
+    };
+
+    /// The header fields that say which type a model document holds.
+    #[derive(Deserialize)]
+    struct Header {
+        format: String,
+        activation: String,
+        output_activation: String,
+    }
+
+    /// Calls `$load::<$model<F, A, O>>` for the activation types named by `$a` and `$o`.
+    macro_rules! dispatch {
+        ($json:expr, $model:ident, $a:expr, $o:expr) => {
+            dispatch!(@enc $json, $model, $a, $o; sigmoid Sigmoid, tanh Tanh, identity Identity, relu Relu)
+        };
+        (@enc $json:expr, $model:ident, $a:expr, $o:expr; $($name:ident $ty:ident),*) => {
+            match $a {
+                $(stringify!($name) => dispatch!(@dec $json, $model, $ty, $o;
+                    sigmoid Sigmoid, tanh Tanh, identity Identity, relu Relu),)*
+                other => Err(unknown_activation(other)),
+            }
+        };
+        (@dec $json:expr, $model:ident, $enc:ident, $o:expr; $($name:ident $ty:ident),*) => {
+            match $o {
+                $(stringify!($name) => $model::<F, $enc, $ty>::from_json_str($json)
+                    .map(|m| Box::new(m) as Box<dyn Autoencoder<F>>),)*
+                other => Err(unknown_activation(other)),
+            }
+        };
+    }
+
+    fn unknown_activation(name: &str) -> Error {
+        Error::CorruptModel {
+            reason: format!("unknown activation {name:?}"),
+        }
+    }
+
+    /// Reads any of the crate's model documents (vanilla or stacked, any activations) into a
+    /// boxed model, with every check of the typed loaders.
+    pub(crate) fn model_from_json_str<F: Float>(json: &str) -> Result<Box<dyn Autoencoder<F>>> {
+        let header: Header = serde_json::from_str(json).map_err(|e| Error::CorruptModel {
+            reason: e.to_string(),
+        })?;
+        let (a, o) = (
+            header.activation.as_str(),
+            header.output_activation.as_str(),
+        );
+        match header.format.as_str() {
+            crate::MODEL_FORMAT => dispatch!(json, VanillaAutoencoder, a, o),
+            crate::STACKED_FORMAT => dispatch!(json, StackedAutoencoder, a, o),
+            other => Err(Error::CorruptModel {
+                reason: format!("format is {other:?}, expected a model"),
+            }),
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+pub(crate) use load::model_from_json_str;
