@@ -6,8 +6,8 @@ use std::fmt;
 use ndarray::{Array1, Array2, ArrayView2};
 
 use crate::{
-    Activation, FitReport, Float, Observer, Result, StackedAutoencoder, TrainConfig,
-    VanillaAutoencoder,
+    Activation, Error, FitReport, Float, Identity, Observer, Relu, Result, Sigmoid,
+    StackedAutoencoder, Tanh, TrainConfig, VanillaAutoencoder,
 };
 
 /// The shared interface of the crate's models: inference and training on views, usable as
@@ -202,6 +202,100 @@ macro_rules! impl_autoencoder {
 impl_autoencoder!(VanillaAutoencoder, "vanilla", n_hidden);
 impl_autoencoder!(StackedAutoencoder, "stacked", n_code);
 
+/// Calls the generic function `$f::<F, A, O>$args` for the activation types named `$a` (encoder)
+/// and `$o` (decoder output), or returns [`Error::UnknownActivation`].
+macro_rules! by_activation_names {
+    ($a:expr, $o:expr, $f:ident $args:tt) => {
+        by_activation_names!(@encoder $a, $o, $f $args;
+            sigmoid Sigmoid, tanh Tanh, identity Identity, relu Relu)
+    };
+    (@encoder $a:expr, $o:expr, $f:ident $args:tt; $($name:ident $ty:ident),*) => {
+        match $a {
+            $(stringify!($name) => by_activation_names!(@output $ty, $o, $f $args;
+                sigmoid Sigmoid, tanh Tanh, identity Identity, relu Relu),)*
+            other => Err(Error::UnknownActivation { name: other.to_owned() }),
+        }
+    };
+    (@output $encoder:ident, $o:expr, $f:ident $args:tt; $($name:ident $ty:ident),*) => {
+        match $o {
+            $(stringify!($name) => $f::<F, $encoder, $ty> $args,)*
+            other => Err(Error::UnknownActivation { name: other.to_owned() }),
+        }
+    };
+}
+
+fn boxed_vanilla<F: Float, A: Activation, O: Activation>(
+    n_inputs: usize,
+    n_hidden: usize,
+    seed: u64,
+) -> Result<Box<dyn Autoencoder<F>>> {
+    Ok(Box::new(VanillaAutoencoder::<F, A, O>::new(
+        n_inputs, n_hidden, seed,
+    )?))
+}
+
+fn boxed_stacked<F: Float, A: Activation, O: Activation>(
+    layer_sizes: &[usize],
+    seed: u64,
+) -> Result<Box<dyn Autoencoder<F>>> {
+    Ok(Box::new(StackedAutoencoder::<F, A, O>::new(
+        layer_sizes,
+        seed,
+    )?))
+}
+
+/// A new [`VanillaAutoencoder`] whose activations are given by name at run time
+/// ([`Activation::NAME`]: `"sigmoid"`, `"tanh"`, `"identity"`, `"relu"`).
+///
+/// # Errors
+/// [`Error::UnknownActivation`]; as [`VanillaAutoencoder::new`].
+///
+/// # Examples
+/// ```
+/// let model = autoencoder::new_vanilla::<f64>("tanh", "identity", 9, 5, 42)?;
+/// assert_eq!((model.kind(), model.activation_names()), ("vanilla", ("tanh", "identity")));
+/// assert!(autoencoder::new_vanilla::<f64>("softmax", "identity", 9, 5, 42).is_err());
+/// # Ok::<(), autoencoder::Error>(())
+/// ```
+pub fn new_vanilla<F: Float>(
+    activation: &str,
+    output_activation: &str,
+    n_inputs: usize,
+    n_hidden: usize,
+    seed: u64,
+) -> Result<Box<dyn Autoencoder<F>>> {
+    by_activation_names!(
+        activation,
+        output_activation,
+        boxed_vanilla(n_inputs, n_hidden, seed)
+    )
+}
+
+/// A new [`StackedAutoencoder`] whose activations are given by name at run time (see
+/// [`new_vanilla`]).
+///
+/// # Errors
+/// [`Error::UnknownActivation`]; as [`StackedAutoencoder::new`].
+///
+/// # Examples
+/// ```
+/// let model = autoencoder::new_stacked::<f32>("sigmoid", "identity", &[64, 32, 8], 0)?;
+/// assert_eq!((model.n_inputs(), model.n_code()), (64, 8));
+/// # Ok::<(), autoencoder::Error>(())
+/// ```
+pub fn new_stacked<F: Float>(
+    activation: &str,
+    output_activation: &str,
+    layer_sizes: &[usize],
+    seed: u64,
+) -> Result<Box<dyn Autoencoder<F>>> {
+    by_activation_names!(
+        activation,
+        output_activation,
+        boxed_stacked(layer_sizes, seed)
+    )
+}
+
 /// Loading a model whose kind and activations are known only from its file.
 #[cfg(feature = "serde")]
 mod load {
@@ -209,7 +303,8 @@ mod load {
 
     use super::Autoencoder;
     use crate::{
-        Error, Float, Identity, Relu, Result, Sigmoid, StackedAutoencoder, Tanh, VanillaAutoencoder,
+        Activation, Error, Float, Identity, Relu, Result, Sigmoid, StackedAutoencoder, Tanh,
+        VanillaAutoencoder,
     };
 
     /// The header fields that say which type a model document holds.
@@ -220,31 +315,20 @@ mod load {
         output_activation: String,
     }
 
-    /// Calls `$load::<$model<F, A, O>>` for the activation types named by `$a` and `$o`.
-    macro_rules! dispatch {
-        ($json:expr, $model:ident, $a:expr, $o:expr) => {
-            dispatch!(@enc $json, $model, $a, $o; sigmoid Sigmoid, tanh Tanh, identity Identity, relu Relu)
-        };
-        (@enc $json:expr, $model:ident, $a:expr, $o:expr; $($name:ident $ty:ident),*) => {
-            match $a {
-                $(stringify!($name) => dispatch!(@dec $json, $model, $ty, $o;
-                    sigmoid Sigmoid, tanh Tanh, identity Identity, relu Relu),)*
-                other => Err(unknown_activation(other)),
-            }
-        };
-        (@dec $json:expr, $model:ident, $enc:ident, $o:expr; $($name:ident $ty:ident),*) => {
-            match $o {
-                $(stringify!($name) => $model::<F, $enc, $ty>::from_json_str($json)
-                    .map(|m| Box::new(m) as Box<dyn Autoencoder<F>>),)*
-                other => Err(unknown_activation(other)),
-            }
-        };
+    fn vanilla<F: Float, A: Activation, O: Activation>(
+        json: &str,
+    ) -> Result<Box<dyn Autoencoder<F>>> {
+        Ok(Box::new(VanillaAutoencoder::<F, A, O>::from_json_str(
+            json,
+        )?))
     }
 
-    fn unknown_activation(name: &str) -> Error {
-        Error::CorruptModel {
-            reason: format!("unknown activation {name:?}"),
-        }
+    fn stacked<F: Float, A: Activation, O: Activation>(
+        json: &str,
+    ) -> Result<Box<dyn Autoencoder<F>>> {
+        Ok(Box::new(StackedAutoencoder::<F, A, O>::from_json_str(
+            json,
+        )?))
     }
 
     /// Reads any of the crate's model documents (vanilla or stacked, any activations) into a
@@ -258,8 +342,8 @@ mod load {
             header.output_activation.as_str(),
         );
         match header.format.as_str() {
-            crate::MODEL_FORMAT => dispatch!(json, VanillaAutoencoder, a, o),
-            crate::STACKED_FORMAT => dispatch!(json, StackedAutoencoder, a, o),
+            crate::MODEL_FORMAT => by_activation_names!(a, o, vanilla(json)),
+            crate::STACKED_FORMAT => by_activation_names!(a, o, stacked(json)),
             other => Err(Error::CorruptModel {
                 reason: format!("format is {other:?}, expected a model"),
             }),

@@ -303,6 +303,17 @@ pub enum Error {
         /// What is wrong.
         reason: &'static str,
     },
+    /// An activation name that is not one of the crate's (`sigmoid`, `tanh`, `identity`,
+    /// `relu`).
+    #[error("unknown activation {name:?}: expected sigmoid, tanh, identity or relu")]
+    UnknownActivation {
+        /// The name given.
+        name: String,
+    },
+    /// A linear-algebra routine (faer) failed, for example an eigendecomposition that did not
+    /// converge.
+    #[error("linear algebra failed: {0}")]
+    Linalg(String),
     /// A deployment file or command-line setting that does not fit the data or the model.
     #[error("{0}")]
     InvalidPipeline(String),

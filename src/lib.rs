@@ -23,6 +23,8 @@ mod linalg;
 mod loss;
 mod model;
 mod online;
+mod pca;
+mod pipeline;
 #[cfg(feature = "safetensors")]
 mod safetensors_io;
 mod scaler;
@@ -34,7 +36,7 @@ mod validate;
 
 pub use activation::{Activation, Identity, Relu, Sigmoid, Tanh};
 pub use anomaly::{AnomalyDetector, Threshold, roc_auc};
-pub use any_model::Autoencoder;
+pub use any_model::{Autoencoder, new_stacked, new_vanilla};
 pub use error::{Error, Result};
 pub use float::Float;
 pub use gradient::Gradients;
@@ -44,6 +46,10 @@ pub use io::{
 };
 pub use loss::Loss;
 pub use model::VanillaAutoencoder;
+pub use pca::Pca;
+#[cfg(feature = "serde")]
+pub use pipeline::PIPELINE_FORMAT;
+pub use pipeline::Pipeline;
 pub use scaler::Scaler;
 pub use scaling::{MinMaxScaler, StandardScaler};
 pub use stacked::StackedAutoencoder;

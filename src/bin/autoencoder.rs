@@ -1,0 +1,579 @@
+//! The `autoencoder` command-line tool (feature `cli`): train on a CSV file, save one deployment
+//! file, then encode, reconstruct and score new files with it.
+//!
+//! ```sh
+//! autoencoder fit data.csv -o model.json --header
+//! autoencoder score model.json new.csv -o scores.csv
+//! ```
+
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use autoencoder::{
+    AnomalyDetector, Autoencoder, Column, Control, CsvOptions, EpochStats, FitReport, Float, Loss,
+    MinMaxScaler, Missing, Observer, Optimizer, Pca, Pipeline, Scaler, StandardScaler, Table,
+    Threshold, TrainConfig, new_stacked, new_vanilla,
+};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use ndarray::Array2;
+
+/// Autoencoders for tabular data: dimensionality reduction, reconstruction and anomaly scores.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Train on a CSV file and save the deployment file (reading options, scaler, model,
+    /// anomaly threshold).
+    Fit(FitArgs),
+    /// Write the code of each row: `code_0,…,code_{K-1}`.
+    Encode(ApplyArgs),
+    /// Write each row's reconstruction, in the input's original units.
+    Reconstruct(ApplyArgs),
+    /// Write each row's anomaly score and label: `score,anomaly` (1 above the stored threshold).
+    Score(ApplyArgs),
+    /// Describe a deployment file.
+    Info {
+        /// The deployment file written by `fit`.
+        model: PathBuf,
+    },
+}
+
+#[derive(Args, Debug)]
+struct FitArgs {
+    /// The training data: comma-separated numbers, one sample per row.
+    data: PathBuf,
+    /// Where to write the deployment file.
+    #[arg(short, long)]
+    output: PathBuf,
+    /// The first row names the columns.
+    #[arg(long)]
+    header: bool,
+    /// Columns to use, comma-separated: 0-based indices, inclusive ranges (`1-9`) or header
+    /// names. Default: every column.
+    #[arg(long, value_delimiter = ',', value_name = "SPEC")]
+    columns: Vec<String>,
+    /// A field text that means "missing", besides the empty field; repeat for several.
+    #[arg(long = "na", value_name = "TOKEN")]
+    na: Vec<String>,
+    /// What to do with a row that has a missing value (`drop` drops it from every output too;
+    /// `mean` fills in the column's mean in the file being read).
+    #[arg(long, value_enum, default_value_t = MissingArg::Fail)]
+    missing: MissingArg,
+    /// Field delimiter: one ASCII character (`\t` for tab).
+    #[arg(long, default_value = ",")]
+    delimiter: String,
+    /// Lines starting with this ASCII character are comments.
+    #[arg(long)]
+    comment: Option<char>,
+
+    /// Code units. Default: the smallest size whose principal components keep 90 % of the
+    /// variance of the scaled data (said on stderr).
+    #[arg(long, value_name = "K")]
+    code_size: Option<usize>,
+    /// Sizes of the hidden layers between the input and the code, for a deeper (stacked) model,
+    /// e.g. `--hidden 32`; none gives one layer.
+    #[arg(long, value_delimiter = ',', value_name = "SIZES")]
+    hidden: Vec<usize>,
+    /// Hidden-unit activation.
+    #[arg(long, value_enum, default_value_t = ActivationArg::Sigmoid)]
+    activation: ActivationArg,
+    /// Output activation.
+    #[arg(long, value_enum, default_value_t = ActivationArg::Identity)]
+    output_activation: ActivationArg,
+    /// How each column is scaled before training (and when applying the model).
+    #[arg(long, value_enum, default_value_t = ScalingArg::Minmax)]
+    scaling: ScalingArg,
+    /// Seed of the initial weights, the validation split and the shuffling.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Optimiser.
+    #[arg(long, value_enum, default_value_t = OptimizerArg::Adam)]
+    optimizer: OptimizerArg,
+    /// Learning rate.
+    #[arg(long, default_value_t = 0.01)]
+    learning_rate: f64,
+    /// SGD momentum, in [0, 1).
+    #[arg(long, default_value_t = 0.9)]
+    momentum: f64,
+    /// Rows per mini-batch.
+    #[arg(long, default_value_t = 32)]
+    batch_size: usize,
+    /// The most epochs to train (early stopping usually ends sooner).
+    #[arg(long, default_value_t = 500)]
+    epochs: usize,
+    /// Fraction of rows held out to monitor training, in (0, 1); 0 trains on every row and
+    /// watches the training loss.
+    #[arg(long, default_value_t = 0.1)]
+    validation_fraction: f64,
+    /// Stop after this many epochs without improvement, keeping the best epoch's model.
+    #[arg(long, default_value_t = 20)]
+    patience: usize,
+    /// Loss to train with (`bce` needs a sigmoid output and min-max scaling).
+    #[arg(long, value_enum, default_value_t = LossArg::Mse)]
+    loss: LossArg,
+    /// Fraction of the training rows to flag as anomalies: sets the threshold.
+    #[arg(long, default_value_t = 0.05, conflicts_with = "threshold")]
+    contamination: f64,
+    /// A fixed anomaly threshold on scores, instead of `--contamination`.
+    #[arg(long)]
+    threshold: Option<f64>,
+    /// Also write the training rows' `score,anomaly` to this CSV file (as `score` would).
+    #[arg(long, value_name = "PATH")]
+    scores: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[derive(Args, Debug)]
+struct ApplyArgs {
+    /// The deployment file written by `fit`.
+    model: PathBuf,
+    /// Data laid out like the training file.
+    data: PathBuf,
+    /// Where to write the CSV output; standard output if not given.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum MissingArg {
+    Fail,
+    Drop,
+    Mean,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ActivationArg {
+    Sigmoid,
+    Tanh,
+    Identity,
+    Relu,
+}
+
+impl ActivationArg {
+    fn name(self) -> &'static str {
+        match self {
+            ActivationArg::Sigmoid => "sigmoid",
+            ActivationArg::Tanh => "tanh",
+            ActivationArg::Identity => "identity",
+            ActivationArg::Relu => "relu",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
+enum ScalingArg {
+    Minmax,
+    Standard,
+    None,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum OptimizerArg {
+    Adam,
+    Sgd,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum LossArg {
+    Mse,
+    Bce,
+}
+
+type BoxResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Fit(args) => fit(&args),
+        Command::Encode(args) => apply(&args, Output::Codes),
+        Command::Reconstruct(args) => apply(&args, Output::Reconstructions),
+        Command::Score(args) => apply(&args, Output::Scores),
+        Command::Info { model } => info(&model),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        // A reader that stops early (`| head`) is not a failure.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn fit(args: &FitArgs) -> BoxResult<()> {
+    let options = csv_options(args)?;
+    let table = options.read_path::<f64>(&args.data)?;
+    let x_raw = &table.data;
+    if x_raw.nrows() < 2 {
+        return Err(format!("{}: need at least 2 rows to train", args.data.display()).into());
+    }
+    let scaler: Option<Scaler<f64>> = match args.scaling {
+        ScalingArg::Minmax => Some(MinMaxScaler::fit(x_raw)?.into()),
+        ScalingArg::Standard => Some(StandardScaler::fit(x_raw)?.into()),
+        ScalingArg::None => None,
+    };
+    let x = match &scaler {
+        Some(s) => s.transform(x_raw)?,
+        None => x_raw.clone(),
+    };
+    let n_inputs = x.ncols();
+    let full_pca = Pca::fit(&x, n_inputs)?;
+    let code_size = match args.code_size {
+        Some(0) => return Err("--code-size must be at least 1".into()),
+        Some(k) => k,
+        None => {
+            let k = smallest_code_keeping(full_pca.variances(), 0.9);
+            eprintln!("code size {k} (keeps 90 % of the variance)");
+            k
+        }
+    };
+    let mut model = build_model(args, n_inputs, code_size)?;
+    let config = train_config(args)?;
+    let report = {
+        let mut progress = Progress::new(args.quiet, args.epochs);
+        let report = model.fit_with_observer(x.view(), &config, &mut progress);
+        progress.bar.finish_and_clear();
+        report?
+    };
+    let rule = match args.threshold {
+        Some(t) => Threshold::Fixed(t),
+        None => Threshold::Contamination(args.contamination),
+    };
+    let detector = AnomalyDetector::fit(model, &x, rule)?;
+    let errors = detector.scores(&x)?;
+    let mse = errors.mean().unwrap_or(f64::NAN);
+    let pca_mse = if code_size <= n_inputs {
+        Pca::fit(&x, code_size)?.training_error()
+    } else {
+        0.0
+    };
+    let names = column_names(&table, args.header);
+    let loss = config.check_ref()?.loss();
+    let pipeline = Pipeline::new(options, names, scaler, loss, detector)?;
+    pipeline.save_json(&args.output)?;
+    if let Some(path) = &args.scores {
+        write_output(&pipeline, &table.data, Output::Scores, Some(path))?;
+    }
+    eprintln!("{}", summary(&pipeline, &report, mse, pca_mse, x.nrows()));
+    Ok(())
+}
+
+/// The one-line summary of `fit`.
+fn summary(
+    pipeline: &Pipeline<f64>,
+    report: &FitReport<f64>,
+    mse: f64,
+    pca_mse: f64,
+    n_rows: usize,
+) -> String {
+    let model = pipeline.model();
+    let validation = report
+        .validation_losses()
+        .and_then(|v| report.best_epoch().and_then(|b| v.get(b)))
+        .map_or(String::new(), |v| format!(", validation loss {v:.6}"));
+    format!(
+        "{} {}->{} on {n_rows} rows, {} epochs: training loss {:.6}{validation}; \
+         reconstruction MSE {mse:.6} vs PCA({}) {pca_mse:.6}; threshold {:.6}",
+        model.kind(),
+        model.n_inputs(),
+        model.n_code(),
+        report.epochs_run(),
+        report.final_loss(),
+        model.n_code(),
+        pipeline.threshold(),
+    )
+}
+
+/// The smallest code size whose leading principal components keep `fraction` of the variance
+/// (decreasing `variances`), at least 1.
+fn smallest_code_keeping(variances: &[f64], fraction: f64) -> usize {
+    let total: f64 = variances.iter().sum();
+    if total <= 0.0 {
+        return 1;
+    }
+    let mut kept = 0.0;
+    for (i, v) in variances.iter().enumerate() {
+        kept += v;
+        if kept >= fraction * total {
+            return i + 1;
+        }
+    }
+    variances.len().max(1)
+}
+
+fn build_model(
+    args: &FitArgs,
+    n_inputs: usize,
+    code: usize,
+) -> BoxResult<Box<dyn Autoencoder<f64>>> {
+    let (a, o) = (args.activation.name(), args.output_activation.name());
+    Ok(if args.hidden.is_empty() {
+        new_vanilla(a, o, n_inputs, code, args.seed)?
+    } else {
+        let sizes: Vec<usize> = std::iter::once(n_inputs)
+            .chain(args.hidden.iter().copied())
+            .chain(std::iter::once(code))
+            .collect();
+        new_stacked(a, o, &sizes, args.seed)?
+    })
+}
+
+fn train_config(args: &FitArgs) -> BoxResult<TrainConfig> {
+    let mut config = TrainConfig::new()
+        .learning_rate(args.learning_rate)
+        .batch_size(args.batch_size)
+        .epochs(args.epochs)
+        .seed(args.seed)
+        .loss(match args.loss {
+            LossArg::Mse => Loss::Mse,
+            LossArg::Bce => Loss::BinaryCrossEntropy,
+        })
+        .early_stopping(args.patience.max(1), 0.0);
+    config = match args.optimizer {
+        OptimizerArg::Adam => config.optimizer(Optimizer::adam()),
+        OptimizerArg::Sgd => config.momentum(args.momentum),
+    };
+    if args.validation_fraction > 0.0 {
+        config = config.validation_fraction(args.validation_fraction);
+    }
+    config.check_ref()?;
+    Ok(config)
+}
+
+fn csv_options(args: &FitArgs) -> BoxResult<CsvOptions> {
+    let delimiter = match args.delimiter.as_str() {
+        "\\t" => b'\t',
+        d if d.len() == 1 && d.is_ascii() => d.as_bytes()[0],
+        d => return Err(format!("--delimiter must be one ASCII character, got {d:?}").into()),
+    };
+    let comment = match args.comment {
+        None => None,
+        Some(c) if c.is_ascii() => Some(c as u8),
+        Some(c) => return Err(format!("--comment must be an ASCII character, got {c:?}").into()),
+    };
+    let mut options = CsvOptions::new()
+        .has_header(args.header)
+        .delimiter(delimiter)
+        .comment(comment)
+        .missing_tokens(args.na.iter().cloned())
+        .missing(match args.missing {
+            MissingArg::Fail => Missing::Fail,
+            MissingArg::Drop => Missing::Drop,
+            MissingArg::Mean => Missing::Mean,
+        });
+    if !args.columns.is_empty() {
+        options = options.columns(parse_columns(&args.columns)?);
+    }
+    Ok(options)
+}
+
+/// `["0", "2-4", "age"]` → indices 0, 2, 3, 4 and the name `age`.
+fn parse_columns(specs: &[String]) -> BoxResult<Vec<Column>> {
+    let mut columns = Vec::new();
+    for spec in specs {
+        let spec = spec.trim();
+        if let Ok(i) = spec.parse::<usize>() {
+            columns.push(Column::Index(i));
+        } else if let Some((a, b)) = spec.split_once('-')
+            && let (Ok(a), Ok(b)) = (a.trim().parse::<usize>(), b.trim().parse::<usize>())
+        {
+            if a > b {
+                return Err(format!("column range {spec:?} runs backwards").into());
+            }
+            // A range can only name columns a file could have; the reader checks them.
+            if b - a >= 1 << 20 {
+                return Err(format!("column range {spec:?} is too long").into());
+            }
+            columns.extend((a..=b).map(Column::Index));
+        } else if spec.is_empty() {
+            return Err("empty column in --columns".into());
+        } else {
+            columns.push(Column::Name(spec.to_owned()));
+        }
+    }
+    Ok(columns)
+}
+
+/// The selected columns' names: the header's, or `x_0, x_1, …` without one.
+fn column_names(table: &Table<f64>, header: bool) -> Vec<String> {
+    if header {
+        table.names.clone()
+    } else {
+        (0..table.data.ncols()).map(|i| format!("x_{i}")).collect()
+    }
+}
+
+/// A progress bar over the epochs, on a terminal only.
+struct Progress {
+    bar: ProgressBar,
+}
+
+impl Progress {
+    fn new(quiet: bool, epochs: usize) -> Self {
+        let bar = if quiet || !std::io::stderr().is_terminal() {
+            ProgressBar::hidden()
+        } else {
+            let bar = ProgressBar::new(epochs as u64);
+            bar.set_style(
+                ProgressStyle::with_template("{bar:40} epoch {pos}/{len} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar
+        };
+        Self { bar }
+    }
+}
+
+impl Observer<f64> for Progress {
+    fn on_epoch_end(&mut self, stats: &EpochStats<f64>) -> Control {
+        self.bar.set_position(stats.epoch as u64 + 1);
+        let validation = stats
+            .validation_loss
+            .map_or(String::new(), |v| format!(", validation {v:.6}"));
+        self.bar
+            .set_message(format!("loss {:.6}{validation}", stats.loss));
+        Control::Continue
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Output {
+    Codes,
+    Reconstructions,
+    Scores,
+}
+
+/// Applies a deployment file of either float type.
+fn apply(args: &ApplyArgs, output: Output) -> BoxResult<()> {
+    match float_of(&args.model)?.as_str() {
+        "f32" => apply_with::<f32>(args, output),
+        _ => apply_with::<f64>(args, output),
+    }
+}
+
+fn apply_with<F: Float>(args: &ApplyArgs, output: Output) -> BoxResult<()> {
+    let pipeline = Pipeline::<F>::load_json(&args.model)?;
+    let table = pipeline.read_path(&args.data)?;
+    write_output(&pipeline, &table.data, output, args.output.as_deref())
+}
+
+/// Computes `output` for raw rows and writes it as CSV to `path` (standard output if `None`).
+fn write_output<F: Float>(
+    pipeline: &Pipeline<F>,
+    raw: &Array2<F>,
+    output: Output,
+    path: Option<&Path>,
+) -> BoxResult<()> {
+    let (header, rows): (Vec<String>, Array2<F>) = match output {
+        Output::Codes => {
+            let codes = pipeline.encode(raw)?;
+            let names = (0..codes.ncols()).map(|i| format!("code_{i}")).collect();
+            (names, codes)
+        }
+        Output::Reconstructions => (pipeline.column_names().to_vec(), pipeline.reconstruct(raw)?),
+        Output::Scores => {
+            let scores = pipeline.scores(raw)?;
+            let mut out = Array2::zeros((scores.len(), 2));
+            for (mut row, &s) in out.rows_mut().into_iter().zip(&scores) {
+                row[0] = s;
+                if pipeline.detector().is_anomaly(s) {
+                    row[1] = F::one();
+                }
+            }
+            (vec!["score".into(), "anomaly".into()], out)
+        }
+    };
+    let sink: Box<dyn Write> = match path {
+        Some(path) => Box::new(File::create(path).map_err(|e| format!("{}: {e}", path.display()))?),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let anomaly_column = matches!(output, Output::Scores);
+    write_csv(BufWriter::new(sink), &header, &rows, anomaly_column)?;
+    Ok(())
+}
+
+/// Writes a header and rows; values exactly (shortest round-trip decimals), the anomaly column as
+/// 0 or 1.
+fn write_csv<W: Write, F: Float>(
+    mut out: W,
+    header: &[String],
+    rows: &Array2<F>,
+    anomaly_column: bool,
+) -> std::io::Result<()> {
+    writeln!(out, "{}", header.join(","))?;
+    for row in rows.rows() {
+        for (j, v) in row.iter().enumerate() {
+            if j > 0 {
+                out.write_all(b",")?;
+            }
+            if anomaly_column && j == 1 {
+                write!(out, "{}", u8::from(*v > F::zero()))?;
+            } else {
+                write!(out, "{v}")?;
+            }
+        }
+        out.write_all(b"\n")?;
+    }
+    out.flush()
+}
+
+/// The `float` field of a deployment file.
+fn float_of(path: &Path) -> BoxResult<String> {
+    #[derive(serde::Deserialize)]
+    struct Head {
+        float: String,
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let head: Head = serde_json::from_slice(&bytes)
+        .map_err(|e| format!("{}: not a deployment file: {e}", path.display()))?;
+    Ok(head.float)
+}
+
+fn info(path: &Path) -> BoxResult<()> {
+    match float_of(path)?.as_str() {
+        "f32" => info_with::<f32>(path),
+        _ => info_with::<f64>(path),
+    }
+}
+
+fn info_with<F: Float>(path: &Path) -> BoxResult<()> {
+    let pipeline = Pipeline::<F>::load_json(path)?;
+    let model = pipeline.model();
+    let (a, o) = model.activation_names();
+    println!("file:       {}", path.display());
+    println!(
+        "model:      {} autoencoder, {} inputs -> {} code units ({a} hidden, {o} output), {}",
+        model.kind(),
+        model.n_inputs(),
+        model.n_code(),
+        std::any::type_name::<F>()
+    );
+    println!("columns:    {}", pipeline.column_names().join(","));
+    println!(
+        "scaling:    {}",
+        pipeline.scaler().map_or("none", |s| s.kind())
+    );
+    println!("loss:       {:?}", pipeline.loss());
+    println!(
+        "threshold:  {} ({:?})",
+        pipeline.threshold(),
+        pipeline.threshold_rule()
+    );
+    Ok(())
+}
