@@ -218,6 +218,15 @@ fn main() -> ExitCode {
 
 fn fit(args: &FitArgs) -> BoxResult<()> {
     let options = csv_options(args)?;
+    let config = train_config(args)?;
+    if let Some(t) = args.threshold
+        && !t.is_finite()
+    {
+        return Err(format!("--threshold must be finite, got {t}").into());
+    }
+    if args.code_size == Some(0) {
+        return Err("--code-size must be at least 1".into());
+    }
     let table = options.read_path::<f64>(&args.data)?;
     let x_raw = &table.data;
     if x_raw.nrows() < 2 {
@@ -235,7 +244,6 @@ fn fit(args: &FitArgs) -> BoxResult<()> {
     let n_inputs = x.ncols();
     let full_pca = Pca::fit(&x, n_inputs)?;
     let code_size = match args.code_size {
-        Some(0) => return Err("--code-size must be at least 1".into()),
         Some(k) => k,
         None => {
             let k = smallest_code_keeping(full_pca.variances(), 0.9);
@@ -244,7 +252,6 @@ fn fit(args: &FitArgs) -> BoxResult<()> {
         }
     };
     let mut model = build_model(args, n_inputs, code_size)?;
-    let config = train_config(args)?;
     let report = {
         let mut progress = Progress::new(args.quiet, args.epochs);
         let report = model.fit_with_observer(x.view(), &config, &mut progress);

@@ -1,0 +1,286 @@
+//! The command-line tool's contract, end to end: each command is a process of its own.
+#![cfg(feature = "cli")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const WISCONSIN: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/data/breast-cancer-wisconsin.csv"
+);
+
+fn tool(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_autoencoder"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn ok(args: &[&str]) -> Output {
+    let out = tool(args);
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A fresh folder for one test's files.
+fn folder(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("autoencoder-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn path(dir: &Path, name: &str) -> String {
+    dir.join(name).to_str().unwrap().to_owned()
+}
+
+fn read_csv(path: &str) -> (String, Vec<Vec<f64>>) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap().to_owned();
+    let rows = lines
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    (header, rows)
+}
+
+/// Wisconsin with a header: `id,f1,…,f9,class`, missing values as `?`.
+fn wisconsin_with_header(dir: &Path) -> String {
+    let file = path(dir, "wisconsin.csv");
+    let body = std::fs::read_to_string(WISCONSIN).unwrap();
+    let header = "id,f1,f2,f3,f4,f5,f6,f7,f8,f9,class\n";
+    std::fs::write(&file, format!("{header}{body}")).unwrap();
+    file
+}
+
+#[test]
+fn scores_of_a_new_process_are_those_of_the_training_process() {
+    let dir = folder("roundtrip");
+    let data = wisconsin_with_header(&dir);
+    let (model, train_scores, scores) = (
+        path(&dir, "model.json"),
+        path(&dir, "train-scores.csv"),
+        path(&dir, "scores.csv"),
+    );
+    let fit = ok(&[
+        "fit",
+        &data,
+        "-o",
+        &model,
+        "--header",
+        "--columns",
+        "1-9",
+        "--na",
+        "?",
+        "--missing",
+        "drop",
+        "--code-size",
+        "3",
+        "--seed",
+        "7",
+        "--epochs",
+        "40",
+        "--scores",
+        &train_scores,
+    ]);
+    let summary = String::from_utf8_lossy(&fit.stderr);
+    assert!(summary.contains("PCA(3)"), "{summary}");
+    ok(&["score", &model, &data, "-o", &scores]);
+    let (a, b) = (
+        std::fs::read(&train_scores).unwrap(),
+        std::fs::read(&scores).unwrap(),
+    );
+    assert_eq!(a, b, "scores differ between the processes");
+    let (header, rows) = read_csv(&scores);
+    assert_eq!(header, "score,anomaly");
+    assert_eq!(rows.len(), 683, "rows with missing values are dropped");
+    assert!(
+        rows.iter()
+            .all(|r| r[0] >= 0.0 && (r[1] == 0.0 || r[1] == 1.0))
+    );
+    // Contamination 0.05 of the training rows are flagged (quantile: 34 or 35 of 683).
+    let flagged = rows.iter().filter(|r| r[1] == 1.0).count();
+    assert!((33..=35).contains(&flagged), "{flagged}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn encode_reconstruct_and_info_follow_the_contract() {
+    let dir = folder("contract");
+    let data = wisconsin_with_header(&dir);
+    let model = path(&dir, "model.json");
+    let names = "f1,f2,f3,f4,f5,f6,f7,f8,f9";
+    let fit = ok(&[
+        "fit",
+        &data,
+        "-o",
+        &model,
+        "--header",
+        "--columns",
+        names,
+        "--na",
+        "?",
+        "--missing",
+        "drop",
+        "--epochs",
+        "30",
+        "--quiet",
+    ]);
+    // Without --code-size the tool picks one and says which.
+    let said = String::from_utf8_lossy(&fit.stderr);
+    let k: usize = said
+        .split("code size ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|k| k.parse().ok())
+        .unwrap_or_else(|| panic!("no code size in {said}"));
+    assert!((1..9).contains(&k), "{k}");
+
+    let codes = path(&dir, "codes.csv");
+    ok(&["encode", &model, &data, "-o", &codes]);
+    let (header, rows) = read_csv(&codes);
+    let expected: Vec<String> = (0..k).map(|i| format!("code_{i}")).collect();
+    assert_eq!(header, expected.join(","));
+    assert_eq!(rows.len(), 683);
+    // A sigmoid encoder's codes lie in (0, 1).
+    assert!(rows.iter().flatten().all(|&c| c > 0.0 && c < 1.0));
+
+    let recon = path(&dir, "recon.csv");
+    ok(&["reconstruct", &model, &data, "-o", &recon]);
+    let (header, rows) = read_csv(&recon);
+    assert_eq!(header, names);
+    // In the original units (1 to 10), not the scaled ones: the mean is far above 1.
+    let mean = rows.iter().flatten().sum::<f64>() / (683.0 * 9.0);
+    assert!(mean > 2.0 && mean < 6.0, "{mean}");
+
+    let info = ok(&["info", &model]);
+    let text = String::from_utf8_lossy(&info.stdout);
+    for needle in [
+        "vanilla",
+        "9 inputs",
+        "min_max",
+        "Contamination(0.05)",
+        names,
+    ] {
+        assert!(text.contains(needle), "{needle:?} not in {text}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_stacked_model_with_a_fixed_threshold() {
+    let dir = folder("stacked");
+    let model = path(&dir, "model.json");
+    ok(&[
+        "fit",
+        WISCONSIN,
+        "-o",
+        &model,
+        "--columns",
+        "1-9",
+        "--na",
+        "?",
+        "--missing",
+        "drop",
+        "--hidden",
+        "6",
+        "--code-size",
+        "2",
+        "--threshold",
+        "0.02",
+        "--epochs",
+        "20",
+        "--scaling",
+        "standard",
+        "--activation",
+        "tanh",
+    ]);
+    let text = String::from_utf8_lossy(&ok(&["info", &model]).stdout).into_owned();
+    assert!(
+        text.contains("stacked") && text.contains("Fixed(0.02)"),
+        "{text}"
+    );
+    let scores = path(&dir, "scores.csv");
+    ok(&["score", &model, WISCONSIN, "-o", &scores]);
+    let (_, rows) = read_csv(&scores);
+    for r in &rows {
+        assert_eq!(r[1] == 1.0, r[0] > 0.02);
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn bad_input_is_a_one_line_error_and_a_failure() {
+    let dir = folder("bad");
+    let model = path(&dir, "model.json");
+    let bad = path(&dir, "bad.csv");
+    std::fs::write(&bad, "1,2\n3,x\n").unwrap();
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["fit", &bad, "-o", &model],
+        vec!["fit", "/no/such/file.csv", "-o", &model],
+        // Missing values without --missing or --na.
+        vec!["fit", WISCONSIN, "-o", &model, "--columns", "1-9"],
+        vec!["fit", WISCONSIN, "-o", &model, "--columns", "9-1"],
+        vec![
+            "fit",
+            WISCONSIN,
+            "-o",
+            &model,
+            "--columns",
+            "1-9",
+            "--na",
+            "?",
+            "--missing",
+            "drop",
+            "--learning-rate=-1",
+        ],
+        vec![
+            "fit",
+            WISCONSIN,
+            "-o",
+            &model,
+            "--columns",
+            "1-9",
+            "--na",
+            "?",
+            "--missing",
+            "drop",
+            "--code-size",
+            "0",
+        ],
+        vec!["score", &bad, WISCONSIN],
+        vec!["info", "/no/such/model.json"],
+    ];
+    for args in cases {
+        let out = tool(&args);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("error: "), "{args:?}: {err}");
+    }
+    assert!(!Path::new(&model).exists(), "nothing is saved on failure");
+
+    // A model applied to a file of another layout.
+    ok(&[
+        "fit",
+        WISCONSIN,
+        "-o",
+        &model,
+        "--columns",
+        "1-9",
+        "--na",
+        "?",
+        "--missing",
+        "drop",
+        "--epochs",
+        "2",
+    ]);
+    let narrow = path(&dir, "narrow.csv");
+    std::fs::write(&narrow, "1,2,3\n4,5,6\n").unwrap();
+    let out = tool(&["score", &model, &narrow]);
+    assert!(!out.status.success());
+    std::fs::remove_dir_all(dir).unwrap();
+}

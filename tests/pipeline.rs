@@ -1,0 +1,233 @@
+//! The deployment file and the scalers' files: exact round trips and checked loads.
+#![cfg(feature = "serde")]
+
+use autoencoder::{
+    AnomalyDetector, Autoencoder, CsvOptions, Error, Loss, MinMaxScaler, Missing, Pipeline, Scaler,
+    StandardScaler, Threshold, TrainConfig, new_stacked, new_vanilla,
+};
+use ndarray::{Array2, array};
+
+const CSV: &str = "id,a,b,c,d\n\
+                   1,2.0,10,0.5,7\n\
+                   2,4.0,?,0.25,6\n\
+                   3,6.0,30,0.75,5\n\
+                   4,8.0,40,1.0,4\n\
+                   5,1.0,15,0.5,7\n\
+                   6,3.5,22,0.6,5\n\
+                   7,7.0,35,0.9,4\n\
+                   8,5.0,28,0.55,6\n";
+
+fn options(missing: Missing) -> CsvOptions {
+    CsvOptions::new()
+        .has_header(true)
+        .columns(["a", "b", "c", "d"])
+        .missing_tokens(["?"])
+        .missing(missing)
+}
+
+fn trained_pipeline<F: autoencoder::Float>(
+    model: Box<dyn Autoencoder<F>>,
+    scaler: Option<Scaler<F>>,
+) -> (Pipeline<F>, Array2<F>) {
+    let options = options(Missing::Drop);
+    let table = options.read::<F, _>(CSV.as_bytes()).unwrap();
+    let x = match &scaler {
+        Some(s) => s.transform(&table.data).unwrap(),
+        None => table.data.clone(),
+    };
+    let detector = AnomalyDetector::train(
+        model,
+        &x,
+        &TrainConfig::new().epochs(20),
+        Threshold::Contamination(0.2),
+    )
+    .unwrap();
+    let pipeline = Pipeline::new(options, table.names, scaler, Loss::Mse, detector).unwrap();
+    (pipeline, table.data)
+}
+
+fn file(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!(
+        "autoencoder-pipeline-{name}-{}.json",
+        std::process::id()
+    ))
+}
+
+fn assert_same_outputs<F: autoencoder::Float>(a: &Pipeline<F>, b: &Pipeline<F>, raw: &Array2<F>) {
+    let bits = |v: &ndarray::Array1<F>| v.iter().map(|s| s.as_f64().to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&a.scores(raw).unwrap()), bits(&b.scores(raw).unwrap()));
+    assert_eq!(a.encode(raw).unwrap(), b.encode(raw).unwrap());
+    assert_eq!(a.reconstruct(raw).unwrap(), b.reconstruct(raw).unwrap());
+    assert_eq!(a.predict(raw).unwrap(), b.predict(raw).unwrap());
+    assert_eq!(
+        a.threshold().as_f64().to_bits(),
+        b.threshold().as_f64().to_bits()
+    );
+    assert_eq!(a.threshold_rule(), b.threshold_rule());
+    assert_eq!(a.column_names(), b.column_names());
+    assert_eq!(a.csv_options(), b.csv_options());
+}
+
+#[test]
+fn every_model_kind_and_scaler_round_trips_exactly() {
+    let minmax = |x: &Array2<f64>| Scaler::from(MinMaxScaler::fit(x).unwrap());
+    let raw = options(Missing::Drop)
+        .read::<f64, _>(CSV.as_bytes())
+        .unwrap()
+        .data;
+    let cases: Vec<(&str, Box<dyn Autoencoder<f64>>, Option<Scaler<f64>>)> = vec![
+        (
+            "vanilla",
+            new_vanilla("sigmoid", "sigmoid", 4, 2, 1).unwrap(),
+            Some(minmax(&raw)),
+        ),
+        (
+            "untransformed",
+            new_vanilla("tanh", "identity", 4, 2, 1).unwrap(),
+            None,
+        ),
+        (
+            "stacked",
+            new_stacked("relu", "identity", &[4, 3, 2], 1).unwrap(),
+            Some(Scaler::from(StandardScaler::fit(&raw).unwrap())),
+        ),
+    ];
+    for (name, model, scaler) in cases {
+        let (pipeline, raw) = trained_pipeline(model, scaler);
+        let path = file(name);
+        pipeline.save_json(&path).unwrap();
+        let loaded = Pipeline::<f64>::load_json(&path).unwrap();
+        assert_same_outputs(&pipeline, &loaded, &raw);
+        assert_eq!(loaded.model().kind(), pipeline.model().kind());
+        assert_eq!(
+            loaded.model().activation_names(),
+            pipeline.model().activation_names()
+        );
+        // Saving the loaded pipeline writes the same file.
+        assert_eq!(loaded.to_json_string(), pipeline.to_json_string());
+        std::fs::remove_file(path).unwrap();
+    }
+}
+
+#[test]
+fn an_f32_pipeline_round_trips_and_is_not_read_as_f64() {
+    let raw = options(Missing::Drop)
+        .read::<f32, _>(CSV.as_bytes())
+        .unwrap()
+        .data;
+    let scaler = Scaler::from(MinMaxScaler::fit(&raw).unwrap());
+    let (pipeline, raw) = trained_pipeline::<f32>(
+        new_vanilla("sigmoid", "identity", 4, 2, 3).unwrap(),
+        Some(scaler),
+    );
+    let json = pipeline.to_json_string();
+    let loaded = Pipeline::<f32>::from_json_str(&json).unwrap();
+    assert_same_outputs(&pipeline, &loaded, &raw);
+    assert!(matches!(
+        Pipeline::<f64>::from_json_str(&json),
+        Err(Error::FloatTypeMismatch { .. })
+    ));
+}
+
+#[test]
+fn raw_files_are_read_with_the_stored_options() {
+    let (pipeline, raw) =
+        trained_pipeline::<f64>(new_vanilla("sigmoid", "sigmoid", 4, 2, 1).unwrap(), None);
+    let again = pipeline.read(CSV.as_bytes()).unwrap();
+    assert_eq!(again.data, raw);
+    assert_eq!(again.names, ["a", "b", "c", "d"]);
+    // Columns found by name, wherever they stand in the new file.
+    let shuffled = "d,c,b,a,id\n7,0.5,10,2.0,1\n";
+    let row = pipeline.read(shuffled.as_bytes()).unwrap();
+    assert_eq!(row.data, array![[2.0, 10.0, 0.5, 7.0]]);
+}
+
+#[test]
+fn a_file_that_does_not_fit_together_is_refused() {
+    let (pipeline, _) =
+        trained_pipeline::<f64>(new_vanilla("sigmoid", "sigmoid", 4, 2, 1).unwrap(), None);
+    let json = pipeline.to_json_string();
+    let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let edits: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>)> = vec![
+        (
+            "a name too many",
+            Box::new(|v| v["column_names"].as_array_mut().unwrap().push("e".into())),
+        ),
+        (
+            "a scaler of 3 columns",
+            Box::new(|v| {
+                v["scaler"] =
+                    serde_json::json!({"min_max": {"min": [0.0, 0.0, 0.0], "max": [1.0, 1.0, 1.0]}})
+            }),
+        ),
+        (
+            "min above max",
+            Box::new(
+                |v| v["scaler"] = serde_json::json!({"min_max": {"min": [2.0, 0.0, 0.0, 0.0], "max": [1.0, 1.0, 1.0, 1.0]}}),
+            ),
+        ),
+        (
+            "a zero standard deviation",
+            Box::new(
+                |v| v["scaler"] = serde_json::json!({"standard": {"mean": [0.0, 0.0, 0.0, 0.0], "std": [1.0, 0.0, 1.0, 1.0]}}),
+            ),
+        ),
+        (
+            "a threshold rule out of range",
+            Box::new(|v| v["threshold_rule"] = serde_json::json!({"contamination": 2.0})),
+        ),
+        ("an unknown field", Box::new(|v| v["extra"] = 1.into())),
+        (
+            "another format",
+            Box::new(|v| v["format"] = "autoencoder/vanilla".into()),
+        ),
+        ("a later version", Box::new(|v| v["version"] = 99.into())),
+        (
+            "an unknown activation",
+            Box::new(|v| v["model"]["activation"] = "softsign".into()),
+        ),
+    ];
+    for (what, edit) in edits {
+        let mut changed = value.clone();
+        edit(&mut changed);
+        let result = Pipeline::<f64>::from_json_str(&changed.to_string());
+        assert!(result.is_err(), "{what} was accepted");
+    }
+    value["threshold"] = serde_json::json!(1e300);
+    // A huge but finite threshold is a valid (if useless) setting in f64.
+    let _ = Pipeline::<f64>::from_json_str(&value.to_string());
+}
+
+#[test]
+fn scalers_save_and_load_on_their_own() {
+    let x = array![[1.0f64, -2.0, 5.0], [3.0, 2.0, 5.0], [0.1, 0.3, 5.0]];
+    let minmax = MinMaxScaler::fit(&x).unwrap();
+    let standard = StandardScaler::fit(&x).unwrap();
+    let (p1, p2) = (file("minmax"), file("standard"));
+    minmax.save_json(&p1).unwrap();
+    standard.save_json(&p2).unwrap();
+    assert_eq!(MinMaxScaler::<f64>::load_json(&p1).unwrap(), minmax);
+    assert_eq!(StandardScaler::<f64>::load_json(&p2).unwrap(), standard);
+    assert_eq!(
+        Scaler::<f64>::load_json(&p2).unwrap(),
+        Scaler::from(standard.clone())
+    );
+    // The other kind, or the other float type, is refused.
+    assert!(matches!(
+        StandardScaler::<f64>::load_json(&p1),
+        Err(Error::InvalidScaler { .. })
+    ));
+    assert!(matches!(
+        MinMaxScaler::<f32>::load_json(&p1),
+        Err(Error::FloatTypeMismatch { .. })
+    ));
+    // f32 values are kept exactly.
+    let x32 = x.mapv(|v| v as f32 / 3.0);
+    let s32 = StandardScaler::fit(&x32).unwrap();
+    assert_eq!(
+        StandardScaler::<f32>::from_json_str(&s32.to_json_string()).unwrap(),
+        s32
+    );
+    std::fs::remove_file(p1).unwrap();
+    std::fs::remove_file(p2).unwrap();
+}
