@@ -183,7 +183,7 @@ impl<F: Float, M: Autoencoder<F>> AnomalyDetector<F, M> {
     /// Whether one score is an anomaly under this detector's threshold (see
     /// [`predict`](Self::predict)).
     pub fn is_anomaly(&self, score: F) -> bool {
-        !(score <= self.threshold)
+        score > self.threshold || score.is_nan()
     }
 
     /// The threshold.

@@ -7,6 +7,11 @@ use autoencoder::{
 };
 use ndarray::{Array2, array};
 
+/// A named model and scaler to put in a pipeline.
+type Case = (&'static str, Box<dyn Autoencoder<f64>>, Option<Scaler<f64>>);
+/// A named change to a deployment document.
+type Edit = (&'static str, Box<dyn Fn(&mut serde_json::Value)>);
+
 const CSV: &str = "id,a,b,c,d\n\
                    1,2.0,10,0.5,7\n\
                    2,4.0,?,0.25,6\n\
@@ -75,7 +80,7 @@ fn every_model_kind_and_scaler_round_trips_exactly() {
         .read::<f64, _>(CSV.as_bytes())
         .unwrap()
         .data;
-    let cases: Vec<(&str, Box<dyn Autoencoder<f64>>, Option<Scaler<f64>>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "vanilla",
             new_vanilla("sigmoid", "sigmoid", 4, 2, 1).unwrap(),
@@ -148,7 +153,7 @@ fn a_file_that_does_not_fit_together_is_refused() {
         trained_pipeline::<f64>(new_vanilla("sigmoid", "sigmoid", 4, 2, 1).unwrap(), None);
     let json = pipeline.to_json_string();
     let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
-    let edits: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>)> = vec![
+    let edits: Vec<Edit> = vec![
         (
             "a name too many",
             Box::new(|v| v["column_names"].as_array_mut().unwrap().push("e".into())),

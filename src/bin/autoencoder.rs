@@ -32,7 +32,7 @@ struct Cli {
 enum Command {
     /// Train on a CSV file and save the deployment file (reading options, scaler, model,
     /// anomaly threshold).
-    Fit(FitArgs),
+    Fit(Box<FitArgs>),
     /// Write the code of each row: `code_0,…,code_{K-1}`.
     Encode(ApplyArgs),
     /// Write each row's reconstruction, in the input's original units.
