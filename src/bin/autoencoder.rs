@@ -224,6 +224,13 @@ fn fit(args: &FitArgs) -> BoxResult<()> {
     {
         return Err(format!("--threshold must be finite, got {t}").into());
     }
+    if !(args.contamination > 0.0 && args.contamination < 1.0) {
+        return Err(format!(
+            "--contamination must be in (0, 1), got {}",
+            args.contamination
+        )
+        .into());
+    }
     if args.code_size == Some(0) {
         return Err("--code-size must be at least 1".into());
     }
