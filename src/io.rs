@@ -20,6 +20,8 @@
 //! # }
 //! ```
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::Path;
@@ -39,7 +41,7 @@ use crate::{Activation, Error, Float, Result, StackedAutoencoder, TrainState, Va
 /// ```text
 /// {
 ///   "format": "autoencoder/vanilla",   MODEL_FORMAT
-///   "version": 1,                      MODEL_FORMAT_VERSION
+///   "version": 2,                      MODEL_FORMAT_VERSION
 ///   "float": "f64",                    "f32" or "f64": the model's F
 ///   "activation": "sigmoid",           encoder activation, Activation::NAME
 ///   "output_activation": "sigmoid",    decoder activation
@@ -47,15 +49,23 @@ use crate::{Activation, Error, Float, Result, StackedAutoencoder, TrainState, Va
 ///   "n_hidden": 5,
 ///   "w":  [[..9 values..], ..5 rows..], W, [n_hidden, n_inputs], row by row
 ///   "b1": [..5 values..],              b1, [n_hidden]
-///   "b2": [..9 values..]               b2, [n_inputs]
+///   "b2": [..9 values..],              b2, [n_inputs]
+///   "checksum": "crc32:89abcdef"       always the last member, written exactly so
 /// }
 /// ```
+///
+/// The file is compact JSON (no spaces) and ends with a newline. `checksum` seals it: its value
+/// is the CRC-32 (IEEE, as in zlib and PNG) of the file's bytes from the opening `{` up to the
+/// comma before `"checksum"`, in eight lower-case hexadecimal digits. Loading recomputes it and
+/// refuses any change to those bytes with [`Error::ChecksumMismatch`], so a damaged file is an
+/// error rather than a different model. Version 1 files (the same document without `checksum`)
+/// still load, unchecked.
 ///
 /// Values are written as the shortest decimals that read back to the same `f32` or `f64`, so a
 /// save and load round trip is exact. Loading checks everything before it builds the model: the
 /// size (at most [`MAX_MODEL_BYTES`], checked before parsing), the format name, the version, the
-/// float type, both activation names against the type being loaded, every shape, and that every
-/// value is finite. Each failure is an [`Error`] variant; malformed input never panics.
+/// float type, the checksum, both activation names against the type being loaded, every shape,
+/// and that every value is finite. Each failure is an [`Error`] variant; malformed input never panics.
 ///
 /// Saving is atomic: the file is written next to the target under a temporary name, synced to
 /// disk, then renamed over the target (and on Unix the folder is synced), so a crash at any
@@ -72,15 +82,20 @@ use crate::{Activation, Error, Float, Result, StackedAutoencoder, TrainState, Va
 /// ```
 pub const MODEL_FORMAT: &str = "autoencoder/vanilla";
 
-/// The `version` field this release writes, and the only one it reads.
+/// The `version` field this release writes for models, stacks and checkpoints.
 ///
-/// Loading another version gives [`Error::UnsupportedVersion`].
+/// Version 2 adds the `checksum` member (see [`MODEL_FORMAT`]). This release reads version 2 and
+/// version 1 (which has no checksum, and is read unchecked); another version gives
+/// [`Error::UnsupportedVersion`].
 ///
 /// # Examples
 /// ```
-/// assert_eq!(autoencoder::MODEL_FORMAT_VERSION, 1);
+/// assert_eq!(autoencoder::MODEL_FORMAT_VERSION, 2);
 /// ```
-pub const MODEL_FORMAT_VERSION: u64 = 1;
+pub const MODEL_FORMAT_VERSION: u64 = 2;
+
+/// The version that models, stacks and checkpoints had before they carried a checksum.
+const UNSEALED_VERSION: u64 = 1;
 
 /// The largest model file (or string, or byte slice) the loaders accept: 256 MiB.
 ///
@@ -96,17 +111,18 @@ pub const MAX_MODEL_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Format name of a saved [`StackedAutoencoder`]: the same header as [`MODEL_FORMAT`]
 /// (`format`, `version`, `float`, `activation`, `output_activation`), then `levels`, a list of
-/// `{n_inputs, n_hidden, w, b1, b2}` objects, bottom level first. Version
+/// `{n_inputs, n_hidden, w, b1, b2}` objects, bottom level first, and the `checksum`. Version
 /// [`MODEL_FORMAT_VERSION`].
 pub const STACKED_FORMAT: &str = "autoencoder/stacked";
 
-/// Format name of a training checkpoint: `{format, version, model, state}`, where `model` is a
-/// saved model (either format above) and `state` the [`TrainState`] to resume from. Version
+/// Format name of a training checkpoint: `{format, version, model, state, checksum}`, where
+/// `model` is a saved model (either format above, with its own checksum) and `state` the
+/// [`TrainState`] to resume from; the outer checksum covers everything before it. Version
 /// [`MODEL_FORMAT_VERSION`].
 pub const CHECKPOINT_FORMAT: &str = "autoencoder/checkpoint";
 
-/// A checkpoint as written by version 1; the model is kept as raw JSON and read by its own
-/// loader.
+/// A checkpoint (versions 1 and 2, the seal aside); the model is kept as raw JSON and read by
+/// its own loader.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CheckpointV1<M, S> {
@@ -130,7 +146,7 @@ fn save_checkpoint<F: Float + Serialize>(
         model,
         state,
     };
-    write_json_file(path, serde_json::to_string(&file).map_err(corrupt)?)
+    write_json_file(path, to_sealed_json(&file)?)
 }
 
 /// Reads a checkpoint: the model through `load_model`, then the state, checked against the
@@ -143,26 +159,151 @@ where
     F: Float + DeserializeOwned,
     M: Trainable<F>,
 {
-    let bytes = read_limited(path)?;
-    let envelope: Envelope = serde_json::from_slice(&bytes).map_err(corrupt)?;
-    if envelope.format != CHECKPOINT_FORMAT {
+    let body = open_sealed(
+        Cow::Owned(read_limited(path)?),
+        CHECKPOINT_FORMAT,
+        MODEL_FORMAT_VERSION,
+        Some(UNSEALED_VERSION),
+    )?;
+    // Both parts stay text until their own parsers read them: no intermediate tree of values.
+    let file: CheckpointV1<&serde_json::value::RawValue, &serde_json::value::RawValue> =
+        serde_json::from_slice(&body).map_err(corrupt)?;
+    let model = load_model(file.model.get().as_bytes())?;
+    let state: TrainState<F> = serde_json::from_str(file.state.get()).map_err(corrupt)?;
+    state.check_shapes(&model.level_shapes()).map_err(corrupt)?;
+    Ok((model, state))
+}
+
+/// The seal: `,"checksum":"crc32:` + eight lower-case hex digits + `"}`, the end of a document.
+const SEAL_HEAD: &[u8] = b",\"checksum\":\"crc32:";
+const SEAL_LEN: usize = SEAL_HEAD.len() + 8 + 2;
+
+/// Serialises `doc` (which must serialise as a JSON object with at least one member) as compact
+/// JSON sealed with a checksum: the CRC-32 of the text up to the new last member,
+/// `"checksum":"crc32:XXXXXXXX"`. [`from_sealed_json`] and [`load_sealed_json`] verify it.
+///
+/// # Errors
+/// [`Error::CorruptModel`] when `doc` does not serialise to a non-empty JSON object.
+pub(crate) fn to_sealed_json<T: Serialize + ?Sized>(doc: &T) -> Result<String> {
+    let mut json = serde_json::to_string(doc).map_err(corrupt)?;
+    if !(json.len() > 2 && json.starts_with('{') && json.ends_with('}')) {
+        return Err(corrupt("only a non-empty JSON object can be sealed"));
+    }
+    json.pop();
+    let sum = crc32fast::hash(json.as_bytes());
+    // Writing to a String cannot fail.
+    write!(json, ",\"checksum\":\"crc32:{sum:08x}\"}}").expect("formatting into a String");
+    Ok(json)
+}
+
+/// Reads a sealed document of kind `format`, version `version` (written by
+/// [`to_sealed_json`]): checks the size, the format name and the version, verifies the checksum,
+/// then parses `T` (which sees the document without its `checksum` member).
+///
+/// # Errors
+/// [`Error::ModelTooLarge`]; [`Error::CorruptModel`] for malformed JSON, another format name, a
+/// missing or malformed checksum, or a document `T` refuses; [`Error::UnsupportedVersion`];
+/// [`Error::ChecksumMismatch`].
+#[allow(
+    dead_code,
+    reason = "for document types without an unsealed past version"
+)]
+pub(crate) fn from_sealed_json<T: DeserializeOwned>(
+    json: &[u8],
+    format: &str,
+    version: u64,
+) -> Result<T> {
+    let body = open_sealed(Cow::Borrowed(json), format, version, None)?;
+    serde_json::from_slice(&body).map_err(corrupt)
+}
+
+/// As [`from_sealed_json`], from a file read with [`read_limited`] (without copying it).
+///
+/// # Errors
+/// [`Error::Io`], and as [`from_sealed_json`].
+#[allow(
+    dead_code,
+    reason = "for document types without an unsealed past version"
+)]
+pub(crate) fn load_sealed_json<T: DeserializeOwned>(
+    path: &Path,
+    format: &str,
+    version: u64,
+) -> Result<T> {
+    let body = open_sealed(Cow::Owned(read_limited(path)?), format, version, None)?;
+    serde_json::from_slice(&body).map_err(corrupt)
+}
+
+/// Checks the size, format name and version of a JSON document, then its checksum: the text to
+/// parse, which is the document without its `checksum` member (the input as it is for the
+/// `unsealed` version, which has none).
+///
+/// The version is checked before the seal, so that a later version (which may seal otherwise)
+/// is reported as such.
+pub(crate) fn open_sealed<'a>(
+    json: Cow<'a, [u8]>,
+    format: &str,
+    version: u64,
+    unsealed: Option<u64>,
+) -> Result<Cow<'a, [u8]>> {
+    check_size(json.len())?;
+    let envelope: Envelope = serde_json::from_slice(&json).map_err(corrupt)?;
+    if envelope.format != format {
         return Err(corrupt(format_args!(
-            "format is {:?}, expected {CHECKPOINT_FORMAT:?}",
+            "format is {:?}, expected {format:?}",
             envelope.format
         )));
     }
-    if envelope.version != MODEL_FORMAT_VERSION {
+    if unsealed == Some(envelope.version) {
+        return Ok(json);
+    }
+    if envelope.version != version {
         return Err(Error::UnsupportedVersion {
             found: envelope.version,
-            supported: MODEL_FORMAT_VERSION,
+            supported: version,
         });
     }
-    let file: CheckpointV1<Box<serde_json::value::RawValue>, serde_json::Value> =
-        serde_json::from_slice(&bytes).map_err(corrupt)?;
-    let model = load_model(file.model.get().as_bytes())?;
-    let state: TrainState<F> = serde_json::from_value(file.state).map_err(corrupt)?;
-    state.check_shapes(&model.level_shapes()).map_err(corrupt)?;
-    Ok((model, state))
+    let cut = unseal(&json)?;
+    Ok(match json {
+        Cow::Borrowed(json) => {
+            let mut body = Vec::with_capacity(cut + 1);
+            body.extend_from_slice(&json[..cut]);
+            body.push(b'}');
+            Cow::Owned(body)
+        }
+        Cow::Owned(mut body) => {
+            body.truncate(cut);
+            body.push(b'}');
+            Cow::Owned(body)
+        }
+    })
+}
+
+/// Verifies the seal at the end of a JSON document (which has parsed): where the checksum member
+/// starts.
+fn unseal(json: &[u8]) -> Result<usize> {
+    let text = json.trim_ascii_end();
+    let missing = || corrupt("the checksum is missing or malformed (it must be the last member)");
+    let cut = text.len().checked_sub(SEAL_LEN).ok_or_else(missing)?;
+    let (body, seal) = text.split_at(cut);
+    let digits = seal
+        .strip_prefix(SEAL_HEAD)
+        .and_then(|rest| rest.strip_suffix(b"\"}"))
+        .filter(|d| {
+            d.iter()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
+        })
+        .ok_or_else(missing)?;
+    let expected = std::str::from_utf8(digits)
+        .ok()
+        .and_then(|d| u32::from_str_radix(d, 16).ok())
+        // Eight hexadecimal digits always make a u32.
+        .expect("eight hex digits");
+    let found = crc32fast::hash(body);
+    if expected != found {
+        return Err(Error::ChecksumMismatch { expected, found });
+    }
+    Ok(cut)
 }
 
 /// The first fields of every version of the format: read before anything else.
@@ -180,7 +321,8 @@ struct TypeV1 {
     output_activation: String,
 }
 
-/// The file as written by version 1, with values stored as `T` (`f32` or `f64`).
+/// The file as written by versions 1 and 2 (the seal aside), with values stored as `T` (`f32` or
+/// `f64`).
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ModelFileV1<T> {
@@ -199,7 +341,7 @@ struct ModelFileV1<T> {
 /// One level's `(W, b1, b2)`.
 type LevelParts<F> = (Array2<F>, Array1<F>, Array1<F>);
 
-/// A stacked model as written by version 1.
+/// A stacked model as written by versions 1 and 2 (the seal aside).
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct StackedFileV1<T> {
@@ -341,26 +483,18 @@ impl<T: Stored> ModelFileV1<T> {
     }
 }
 
-/// Checks the size, format name, version, float type and activations of a JSON model file
-/// before its values are read (another float type could hold values out of `F`'s range).
-fn check_header<F: Float, A: Activation, O: Activation>(json: &[u8], format: &str) -> Result<()> {
-    check_size(json.len())?;
-    let envelope: Envelope = serde_json::from_slice(json).map_err(corrupt)?;
-    if envelope.format != format {
-        return Err(corrupt(format_args!(
-            "format is {:?}, expected {format:?}",
-            envelope.format
-        )));
-    }
-    if envelope.version != MODEL_FORMAT_VERSION {
-        return Err(Error::UnsupportedVersion {
-            found: envelope.version,
-            supported: MODEL_FORMAT_VERSION,
-        });
-    }
-    let kind: TypeV1 = serde_json::from_slice(json).map_err(corrupt)?;
+/// Checks the size, format name, version, checksum, float type and activations of a JSON model
+/// file before its values are read (another float type could hold values out of `F`'s range):
+/// the text to parse.
+fn open_model<'a, F: Float, A: Activation, O: Activation>(
+    json: Cow<'a, [u8]>,
+    format: &str,
+) -> Result<Cow<'a, [u8]>> {
+    let body = open_sealed(json, format, MODEL_FORMAT_VERSION, Some(UNSEALED_VERSION))?;
+    let kind: TypeV1 = serde_json::from_slice(&body).map_err(corrupt)?;
     check_float::<F>(&kind.float)?;
-    check_activations::<A, O>(&kind.activation, &kind.output_activation)
+    check_activations::<A, O>(&kind.activation, &kind.output_activation)?;
+    Ok(body)
 }
 
 /// Checks a float type name found in a file against `F`.
@@ -540,16 +674,16 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
     /// use autoencoder::VanillaAutoencoder;
     /// let model = VanillaAutoencoder::<f64>::new(3, 2, 1)?;
     /// let json = model.to_json_string();
-    /// assert!(json.starts_with(r#"{"format":"autoencoder/vanilla","version":1,"float":"f64""#));
+    /// assert!(json.starts_with(r#"{"format":"autoencoder/vanilla","version":2,"float":"f64""#));
     /// # Ok::<(), autoencoder::Error>(())
     /// ```
     pub fn to_json_string(&self) -> String {
         let json = if float_name::<F>() == "f32" {
-            serde_json::to_string(&ModelFileV1::<f32>::from_model(self))
+            to_sealed_json(&ModelFileV1::<f32>::from_model(self))
         } else {
-            serde_json::to_string(&ModelFileV1::<f64>::from_model(self))
+            to_sealed_json(&ModelFileV1::<f64>::from_model(self))
         };
-        // Serialising a struct of strings, integers and finite floats cannot fail.
+        // A struct of strings, integers and finite floats always serialises to a JSON object.
         json.expect("a model always serialises to JSON")
     }
 
@@ -593,13 +727,17 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
     /// assert!(matches!(err, Error::CorruptModel { .. }));
     /// ```
     pub fn from_json_slice(json: &[u8]) -> Result<Self> {
-        check_header::<F, A, O>(json, MODEL_FORMAT)?;
+        Self::from_json_cow(Cow::Borrowed(json))
+    }
+
+    fn from_json_cow(json: Cow<'_, [u8]>) -> Result<Self> {
+        let json = open_model::<F, A, O>(json, MODEL_FORMAT)?;
         if float_name::<F>() == "f32" {
-            serde_json::from_slice::<ModelFileV1<f32>>(json)
+            serde_json::from_slice::<ModelFileV1<f32>>(&json)
                 .map_err(corrupt)?
                 .into_model()
         } else {
-            serde_json::from_slice::<ModelFileV1<f64>>(json)
+            serde_json::from_slice::<ModelFileV1<f64>>(&json)
                 .map_err(corrupt)?
                 .into_model()
         }
@@ -690,7 +828,7 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
     /// assert!(matches!(err, Error::Io { kind: std::io::ErrorKind::NotFound, .. }));
     /// ```
     pub fn load_json(path: impl AsRef<Path>) -> Result<Self> {
-        Self::from_json_slice(&read_limited(path.as_ref())?)
+        Self::from_json_cow(Cow::Owned(read_limited(path.as_ref())?))
     }
 }
 
@@ -725,11 +863,11 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
             }
         }
         let json = if float_name::<F>() == "f32" {
-            serde_json::to_string(&file::<f32, F, A, O>(self))
+            to_sealed_json(&file::<f32, F, A, O>(self))
         } else {
-            serde_json::to_string(&file::<f64, F, A, O>(self))
+            to_sealed_json(&file::<f64, F, A, O>(self))
         };
-        // Serialising a struct of strings, integers and finite floats cannot fail.
+        // A struct of strings, integers and finite floats always serialises to a JSON object.
         json.expect("a stack always serialises to JSON")
     }
 
@@ -748,15 +886,19 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
     /// # Errors
     /// As [`from_json_str`](Self::from_json_str).
     pub fn from_json_slice(json: &[u8]) -> Result<Self> {
+        Self::from_json_cow(Cow::Borrowed(json))
+    }
+
+    fn from_json_cow(json: Cow<'_, [u8]>) -> Result<Self> {
         fn levels<T: Stored, F: Float>(json: &[u8]) -> Result<Vec<LevelParts<F>>> {
             let file: StackedFileV1<T> = serde_json::from_slice(json).map_err(corrupt)?;
             file.levels.into_iter().map(LevelV1::into_parts).collect()
         }
-        check_header::<F, A, O>(json, STACKED_FORMAT)?;
+        let json = open_model::<F, A, O>(json, STACKED_FORMAT)?;
         let parts = if float_name::<F>() == "f32" {
-            levels::<f32, F>(json)?
+            levels::<f32, F>(&json)?
         } else {
-            levels::<f64, F>(json)?
+            levels::<f64, F>(&json)?
         };
         Self::from_levels(parts)
     }
@@ -797,7 +939,7 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
     /// # Errors
     /// [`Error::Io`], [`Error::ModelTooLarge`], or as [`from_json_str`](Self::from_json_str).
     pub fn load_json(path: impl AsRef<Path>) -> Result<Self> {
-        Self::from_json_slice(&read_limited(path.as_ref())?)
+        Self::from_json_cow(Cow::Owned(read_limited(path.as_ref())?))
     }
 }
 
@@ -810,10 +952,12 @@ mod tests {
         VanillaAutoencoder::new(4, 3, 9).unwrap()
     }
 
+    /// `json` edited by `f`, sealed anew.
     fn edit(json: &str, f: impl FnOnce(&mut serde_json::Value)) -> String {
         let mut value: serde_json::Value = serde_json::from_str(json).unwrap();
+        value.as_object_mut().unwrap().remove("checksum");
         f(&mut value);
-        value.to_string()
+        to_sealed_json(&value).unwrap()
     }
 
     #[test]
@@ -854,10 +998,10 @@ mod tests {
             Error::CorruptModel { .. }
         ));
         assert!(matches!(
-            load(edit(&json, |v| v["version"] = 2.into())),
+            load(edit(&json, |v| v["version"] = 3.into())),
             Error::UnsupportedVersion {
-                found: 2,
-                supported: 1
+                found: 3,
+                supported: 2
             }
         ));
         assert!(matches!(
@@ -935,6 +1079,74 @@ mod tests {
     fn float_name_tells_f32_from_f64() {
         assert_eq!(float_name::<f32>(), "f32");
         assert_eq!(float_name::<f64>(), "f64");
+    }
+
+    #[test]
+    fn sealing_appends_the_checksum_of_the_text_before_it() {
+        let json = to_sealed_json(&serde_json::json!({"format": "x", "version": 1})).unwrap();
+        let body = r#"{"format":"x","version":1"#;
+        let sum = crc32fast::hash(body.as_bytes());
+        assert_eq!(json, format!(r#"{body},"checksum":"crc32:{sum:08x}"}}"#));
+        let back: serde_json::Value = from_sealed_json(json.as_bytes(), "x", 1).unwrap();
+        assert_eq!(back, serde_json::json!({"format": "x", "version": 1}));
+        // Trailing white space is not part of the document.
+        assert!(
+            from_sealed_json::<serde_json::Value>(format!("{json}\n\t ").as_bytes(), "x", 1)
+                .is_ok()
+        );
+        for not_an_object in [
+            serde_json::json!([]),
+            serde_json::json!({}),
+            serde_json::json!(1),
+        ] {
+            assert!(to_sealed_json(&not_an_object).is_err());
+        }
+    }
+
+    #[test]
+    fn each_seal_failure_has_its_error() {
+        let json =
+            to_sealed_json(&serde_json::json!({"format": "x", "version": 1, "a": 5})).unwrap();
+        let open = |s: &str| from_sealed_json::<serde_json::Value>(s.as_bytes(), "x", 1);
+        assert!(matches!(
+            open(&json.replace("\"a\":5", "\"a\":6")),
+            Err(Error::ChecksumMismatch { .. })
+        ));
+        let digits = json.len() - 10..json.len() - 2;
+        let upper = json.replace(&json[digits.clone()], &json[digits].to_uppercase());
+        // Only lower-case digits are written, and only they are read.
+        if upper != json {
+            assert!(matches!(open(&upper), Err(Error::CorruptModel { .. })));
+        }
+        let unsealed = r#"{"format":"x","version":1,"a":5}"#;
+        assert!(matches!(open(unsealed), Err(Error::CorruptModel { .. })));
+        assert!(matches!(
+            from_sealed_json::<serde_json::Value>(json.as_bytes(), "y", 1),
+            Err(Error::CorruptModel { .. })
+        ));
+        assert!(matches!(
+            from_sealed_json::<serde_json::Value>(json.as_bytes(), "x", 2),
+            Err(Error::UnsupportedVersion {
+                found: 1,
+                supported: 2
+            })
+        ));
+    }
+
+    #[test]
+    fn version_1_files_load_unchecked() {
+        let m = model();
+        let mut value: serde_json::Value = serde_json::from_str(&m.to_json_string()).unwrap();
+        value.as_object_mut().unwrap().remove("checksum");
+        value["version"] = 1.into();
+        let v1 = value.to_string();
+        assert_eq!(VanillaAutoencoder::from_json_str(&v1).unwrap(), m);
+        // Version 2 must carry its checksum.
+        value["version"] = 2.into();
+        assert!(matches!(
+            VanillaAutoencoder::<f64, Tanh, Identity>::from_json_str(&value.to_string()),
+            Err(Error::CorruptModel { .. })
+        ));
     }
 
     #[test]
