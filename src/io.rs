@@ -70,7 +70,7 @@ use crate::{Activation, Error, Float, Result, StackedAutoencoder, TrainState, Va
 /// Saving is atomic: the file is written next to the target under a temporary name, synced to
 /// disk, then renamed over the target (and on Unix the folder is synced), so a crash at any
 /// moment leaves either the old file or the new one, never a mix. A crash may leave a stray
-/// temporary file (`.NAME.PID.N.tmp`) beside the target.
+/// temporary file (`.NAME.PID.N.tmp`, the name cut to 128 bytes) beside the target.
 ///
 /// # Examples
 /// ```
@@ -594,9 +594,15 @@ fn write_json_file(path: &Path, mut json: String) -> Result<()> {
     write_atomically(path, json.as_bytes())
 }
 
+/// The longest part of a target's file name that its temporary name repeats: with the leading
+/// dot, the process id, a counter and `.tmp` (at most 37 bytes more), a temporary name stays
+/// under 255 bytes, the longest name most file systems accept.
+const TMP_NAME_PREFIX_BYTES: usize = 128;
+
 /// Replaces `path` with `bytes` atomically: a crash leaves the old content or the new one.
 ///
-/// Writes a temporary file in the same folder, flushes and syncs it, renames it over `path`,
+/// Writes a temporary file `.PREFIX.PID.N.tmp` (`PREFIX`: the target's name, cut to at most
+/// [`TMP_NAME_PREFIX_BYTES`] bytes) in the same folder, flushes and syncs it, renames it over `path`,
 /// then (on Unix) syncs the folder so that the rename itself is durable.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     /// Distinguishes concurrent saves of one process.
@@ -612,13 +618,17 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
+    // The temporary name starts with (a prefix of) the target's, so that a stray one is easy to
+    // place, but stays within the 255 bytes that file systems allow for a name.
+    let name = file_name.to_string_lossy();
+    let mut end = name.len().min(TMP_NAME_PREFIX_BYTES);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
     let mut attempts = 0;
     let (tmp_path, mut file) = loop {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let mut tmp_name = std::ffi::OsString::from(".");
-        tmp_name.push(file_name);
-        tmp_name.push(format!(".{}.{n}.tmp", std::process::id()));
-        let tmp_path = dir.join(tmp_name);
+        let tmp_path = dir.join(format!(".{}.{}.{n}.tmp", &name[..end], std::process::id()));
         // `create_new` never follows or clobbers an existing file (a stale one from a crash).
         match OpenOptions::new()
             .write(true)
