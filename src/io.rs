@@ -28,7 +28,9 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
-use serde::de::DeserializeOwned;
+use std::marker::PhantomData;
+
+use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::train::trainer::Trainable;
@@ -322,10 +324,10 @@ struct TypeV1 {
 }
 
 /// The file as written by versions 1 and 2 (the seal aside), with values stored as `T` (`f32` or
-/// `f64`).
+/// `f64`); `W` is written from rows and read as raw text (see [`RawLevel`]).
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ModelFileV1<T> {
+struct ModelFileV1<T, W = Vec<Vec<T>>> {
     format: String,
     version: u64,
     float: String,
@@ -333,7 +335,7 @@ struct ModelFileV1<T> {
     output_activation: String,
     n_inputs: usize,
     n_hidden: usize,
-    w: Vec<Vec<T>>,
+    w: W,
     b1: Vec<T>,
     b2: Vec<T>,
 }
@@ -344,13 +346,13 @@ type LevelParts<F> = (Array2<F>, Array1<F>, Array1<F>);
 /// A stacked model as written by versions 1 and 2 (the seal aside).
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct StackedFileV1<T> {
+struct StackedFileV1<T, W = Vec<Vec<T>>> {
     format: String,
     version: u64,
     float: String,
     activation: String,
     output_activation: String,
-    levels: Vec<LevelV1<T>>,
+    levels: Vec<LevelV1<T, W>>,
 }
 
 /// A float type as stored on disk: `f32` or `f64`, converted exactly to and from `F`.
@@ -391,13 +393,17 @@ pub(crate) fn float_name<F: Float>() -> &'static str {
 /// One tied level as stored: shapes and parameters, `W` row by row.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct LevelV1<T> {
+struct LevelV1<T, W = Vec<Vec<T>>> {
     n_inputs: usize,
     n_hidden: usize,
-    w: Vec<Vec<T>>,
+    w: W,
     b1: Vec<T>,
     b2: Vec<T>,
 }
+
+/// A level as read: `W` kept as its text until the shapes are known, then parsed straight into
+/// one buffer of the right size (no row vectors, no second copy).
+type RawLevel<'a, T> = LevelV1<T, &'a serde_json::value::RawValue>;
 
 impl<T: Stored> LevelV1<T> {
     fn from_parts<F: Float>(
@@ -416,36 +422,125 @@ impl<T: Stored> LevelV1<T> {
             b2: b2.iter().map(|&v| T::from_model(v)).collect(),
         }
     }
+}
 
+impl<T: Stored> RawLevel<'_, T> {
     /// The parameters, after checking every shape against `n_inputs` and `n_hidden`.
-    fn into_parts<F: Float>(self) -> Result<(Array2<F>, Array1<F>, Array1<F>)> {
+    fn into_parts<F: Float>(self) -> Result<LevelParts<F>> {
         let (n_inputs, n_hidden) = (self.n_inputs, self.n_hidden);
-        let found_w_cols = self
-            .w
-            .iter()
-            .map(Vec::len)
-            .find(|&len| len != n_inputs)
-            .unwrap_or(n_inputs);
-        if self.w.len() != n_hidden || found_w_cols != n_inputs {
-            return Err(shape_error(
-                "W",
-                &[n_hidden, n_inputs],
-                vec![self.w.len(), found_w_cols],
-            ));
-        }
         if self.b1.len() != n_hidden {
             return Err(shape_error("b1", &[n_hidden], vec![self.b1.len()]));
         }
         if self.b2.len() != n_inputs {
             return Err(shape_error("b2", &[n_inputs], vec![self.b2.len()]));
         }
-        let w: Vec<F> = self.w.into_iter().flatten().map(T::to_model).collect();
+        let text = self.w.get();
+        // Each value takes at least two bytes of text (a digit, then a comma or a bracket): a
+        // shape claiming more values than that is wrong, and nothing is reserved for it.
+        let claimed = n_inputs
+            .checked_mul(n_hidden)
+            .filter(|&n| n <= text.len() / 2);
+        let mut w = Vec::with_capacity(claimed.unwrap_or(0));
+        let mut de = serde_json::Deserializer::from_str(text);
+        let found = RowsInto::<T, F> {
+            out: &mut w,
+            n_cols: n_inputs,
+            stored: PhantomData,
+        }
+        .deserialize(&mut de)
+        .and_then(|found| de.end().map(|()| found))
+        .map_err(corrupt)?;
+        if found.rows != n_hidden || found.other_len.is_some() {
+            return Err(shape_error(
+                "W",
+                &[n_hidden, n_inputs],
+                vec![found.rows, found.other_len.unwrap_or(n_inputs)],
+            ));
+        }
         let w = Array2::from_shape_vec((n_hidden, n_inputs), w)
             // Every one of the n_hidden rows was just checked to hold n_inputs values.
             .expect("W has n_hidden rows of n_inputs values");
         let b1 = Array1::from_iter(self.b1.into_iter().map(T::to_model));
         let b2 = Array1::from_iter(self.b2.into_iter().map(T::to_model));
         Ok((w, b1, b2))
+    }
+}
+
+/// What [`RowsInto`] found: the number of rows, and the length of the first row whose length
+/// was not the expected one.
+struct RowsFound {
+    rows: usize,
+    other_len: Option<usize>,
+}
+
+/// Reads a list of rows of `T` into one row-major buffer of `F`, appending.
+struct RowsInto<'v, T, F> {
+    out: &'v mut Vec<F>,
+    n_cols: usize,
+    stored: PhantomData<fn() -> T>,
+}
+
+impl<'de, T: Stored, F: Float> DeserializeSeed<'de> for RowsInto<'_, T, F> {
+    type Value = RowsFound;
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> std::result::Result<RowsFound, D::Error> {
+        de.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: Stored, F: Float> Visitor<'de> for RowsInto<'_, T, F> {
+    type Value = RowsFound;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a list of rows of numbers")
+    }
+
+    fn visit_seq<S: SeqAccess<'de>>(self, mut rows: S) -> std::result::Result<RowsFound, S::Error> {
+        let mut found = RowsFound {
+            rows: 0,
+            other_len: None,
+        };
+        while let Some(len) = rows.next_element_seed(RowInto::<T, F> {
+            out: &mut *self.out,
+            stored: PhantomData,
+        })? {
+            if len != self.n_cols && found.other_len.is_none() {
+                found.other_len = Some(len);
+            }
+            found.rows += 1;
+        }
+        Ok(found)
+    }
+}
+
+/// Reads one row of `T` onto the end of a buffer of `F`: the number of values read.
+struct RowInto<'v, T, F> {
+    out: &'v mut Vec<F>,
+    stored: PhantomData<fn() -> T>,
+}
+
+impl<'de, T: Stored, F: Float> DeserializeSeed<'de> for RowInto<'_, T, F> {
+    type Value = usize;
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> std::result::Result<usize, D::Error> {
+        de.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: Stored, F: Float> Visitor<'de> for RowInto<'_, T, F> {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a row of numbers")
+    }
+
+    fn visit_seq<S: SeqAccess<'de>>(self, mut row: S) -> std::result::Result<usize, S::Error> {
+        let mut len = 0;
+        while let Some(v) = row.next_element::<T>()? {
+            self.out.push(v.to_model());
+            len += 1;
+        }
+        Ok(len)
     }
 }
 
@@ -467,11 +562,13 @@ impl<T: Stored> ModelFileV1<T> {
             b2: level.b2,
         }
     }
+}
 
+impl<T: Stored> ModelFileV1<T, &serde_json::value::RawValue> {
     fn into_model<F: Float, A: Activation, O: Activation>(
         self,
     ) -> Result<VanillaAutoencoder<F, A, O>> {
-        let level = LevelV1 {
+        let level = RawLevel {
             n_inputs: self.n_inputs,
             n_hidden: self.n_hidden,
             w: self.w,
@@ -743,11 +840,11 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
     fn from_json_cow(json: Cow<'_, [u8]>) -> Result<Self> {
         let json = open_model::<F, A, O>(json, MODEL_FORMAT)?;
         if float_name::<F>() == "f32" {
-            serde_json::from_slice::<ModelFileV1<f32>>(&json)
+            serde_json::from_slice::<ModelFileV1<f32, _>>(&json)
                 .map_err(corrupt)?
                 .into_model()
         } else {
-            serde_json::from_slice::<ModelFileV1<f64>>(&json)
+            serde_json::from_slice::<ModelFileV1<f64, _>>(&json)
                 .map_err(corrupt)?
                 .into_model()
         }
@@ -901,8 +998,8 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
 
     fn from_json_cow(json: Cow<'_, [u8]>) -> Result<Self> {
         fn levels<T: Stored, F: Float>(json: &[u8]) -> Result<Vec<LevelParts<F>>> {
-            let file: StackedFileV1<T> = serde_json::from_slice(json).map_err(corrupt)?;
-            file.levels.into_iter().map(LevelV1::into_parts).collect()
+            let file: StackedFileV1<T, _> = serde_json::from_slice(json).map_err(corrupt)?;
+            file.levels.into_iter().map(RawLevel::into_parts).collect()
         }
         let json = open_model::<F, A, O>(json, STACKED_FORMAT)?;
         let parts = if float_name::<F>() == "f32" {
