@@ -15,7 +15,7 @@
 //! Measured (784-128 f64 models; 784-128-32 stacks; Adam checkpoints with early stopping),
 //! typical / zeros: model 1.39x / 3.02x, stack 1.39x / 3.02x, checkpoint 1.51x / 3.74x. Before
 //! `W` was read into one buffer and the state from its text: model 1.83x / 5.29x, stack
-//! 1.81x / 5.20x, checkpoint 2.95x / CHECKPOINT_ZEROS_BEFORE (the state went through a tree of
+//! 1.81x / 5.20x, checkpoint 2.95x / 10.58x (the state went through a tree of
 //! JSON values).
 
 use std::alloc::{GlobalAlloc, Layout, System};
