@@ -118,7 +118,7 @@ fn damaged_stacks_fail_to_load() {
         (500, 0x2545_f491_4f6c_dd1d),
         &stack,
         harmless_in_json,
-        |b| StackedAutoencoder::<f64>::from_json_slice(b),
+        StackedAutoencoder::<f64>::from_json_slice,
     );
 }
 
@@ -180,7 +180,7 @@ fn damaged_safetensors_exports_fail_to_load() {
         (500, 0x0123_4567_89ab_cdef),
         &model,
         |_, _, _| true,
-        |b| VanillaAutoencoder::<f32, Tanh>::from_safetensors_bytes(b),
+        VanillaAutoencoder::<f32, Tanh>::from_safetensors_bytes,
     );
 }
 
