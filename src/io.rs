@@ -800,9 +800,10 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
     /// # Errors
     /// [`Error::ModelTooLarge`] above [`MAX_MODEL_BYTES`](crate::MAX_MODEL_BYTES);
     /// [`Error::CorruptModel`] for truncated or malformed JSON, another format name, a missing,
-    /// extra or mistyped field, or a number out of the float type's range (JSON has no NaN or
-    /// infinity, so every value that loads is finite); [`Error::UnsupportedVersion`];
-    /// [`Error::FloatTypeMismatch`]; [`Error::ActivationMismatch`];
+    /// extra or mistyped field, a missing or malformed checksum (version 2), or a number out of
+    /// the float type's range (JSON has no NaN or infinity, so every value that loads is
+    /// finite); [`Error::UnsupportedVersion`]; [`Error::ChecksumMismatch`] when the content was
+    /// changed after it was written; [`Error::FloatTypeMismatch`]; [`Error::ActivationMismatch`];
     /// [`Error::ParameterShapeMismatch`] when a parameter disagrees with `n_inputs` and
     /// `n_hidden`; and [`Error::InconsistentParts`] for a zero size (from
     /// [`from_parts`](Self::from_parts)).
@@ -911,8 +912,9 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
     /// Loads a model and its training state saved by [`save_checkpoint`](Self::save_checkpoint).
     ///
     /// # Errors
-    /// As [`load_json`](Self::load_json) for the file and the model; [`Error::CorruptModel`] when
-    /// the state is malformed, does not fit the model's shapes or holds non-finite values.
+    /// As [`load_json`](Self::load_json) for the file and the model (the checkpoint and the model
+    /// in it each carry a checksum); [`Error::CorruptModel`] when the state is malformed, does
+    /// not fit the model's shapes, holds non-finite values or counters beyond the epochs run.
     pub fn load_checkpoint(path: impl AsRef<Path>) -> Result<(Self, TrainState<F>)>
     where
         F: DeserializeOwned,

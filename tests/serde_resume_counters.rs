@@ -63,17 +63,27 @@ fn impossible_counters_are_refused_by_fit_resume() {
     ];
     for (config, pointer, value) in cases {
         let (model, state) = start(&config);
-        let state = crafted(&state, pointer, value.clone());
-        let mut resumed = model.clone();
-        let err = resumed
-            .fit_resume(&data(), &config, state, &mut ())
-            .unwrap_err();
-        assert!(
-            matches!(err, Error::IncompatibleTrainState { .. }),
-            "{pointer} = {value}: {err:?}"
-        );
-        assert_eq!(resumed, model);
+        let what = format!("{pointer} = {value}");
+        assert_refused(&model, &config, crafted(&state, pointer, value), &what);
     }
+}
+
+/// `fit_resume` from `state` gives `IncompatibleTrainState` and leaves `model` as it was.
+fn assert_refused(
+    model: &VanillaAutoencoder<f64>,
+    config: &TrainConfig,
+    state: TrainState<f64>,
+    what: &str,
+) {
+    let mut resumed = model.clone();
+    let err = resumed
+        .fit_resume(&data(), config, state, &mut ())
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::IncompatibleTrainState { .. }),
+        "{what}: {err:?}"
+    );
+    assert_eq!(&resumed, model, "{what}");
 }
 
 /// Arrays of the wrong shape, or latest parameters without early stopping, are refused before
@@ -98,27 +108,15 @@ fn misshapen_states_are_refused_by_fit_resume() {
         ("/latest_params", json!([])),
     ];
     for (pointer, value) in cases {
-        let state = crafted(&state, pointer, value);
-        let mut resumed = model.clone();
-        let err = resumed
-            .fit_resume(&data(), &config, state, &mut ())
-            .unwrap_err();
-        assert!(
-            matches!(err, Error::IncompatibleTrainState { .. }),
-            "{pointer}: {err:?}"
-        );
-        assert_eq!(resumed, model);
+        assert_refused(&model, &config, crafted(&state, pointer, value), pointer);
     }
-    let (model, state) = start(&TrainConfig::new().batch_size(16));
+    let config = TrainConfig::new().batch_size(16);
+    let (model, state) = start(&config);
     // Latest parameters of the right shape, without the early-stopping record they go with.
     let mut v = serde_json::to_value(&state).unwrap();
     v["latest_params"] = json!([v["optimizers"][0]["Sgd"]["velocity"].clone()]);
     let state: TrainState<f64> = serde_json::from_value(v).unwrap();
-    let mut resumed = model.clone();
-    assert!(matches!(
-        resumed.fit_resume(&data(), &TrainConfig::new().batch_size(16), state, &mut ()),
-        Err(Error::IncompatibleTrainState { .. })
-    ));
+    assert_refused(&model, &config, state, "latest parameters alone");
 }
 
 /// Adam's step count saturates: from `u64::MAX` training goes on, exactly as from any count past

@@ -40,6 +40,12 @@ pub(crate) struct Best<F> {
 /// [`FitReport::state`](crate::FitReport::state) hands it out at the end of a `fit`;
 /// [`VanillaAutoencoder::fit_resume`](crate::VanillaAutoencoder::fit_resume) continues from it,
 /// bit for bit as if training had never stopped.
+///
+/// A state may also come from a deserialiser (feature `serde`); `fit_resume` then checks all of
+/// it before training: every array must have the model's shapes and finite values, and every
+/// counter (early stopping's best epoch and epochs waited, the plateau schedule's bad epochs)
+/// must lie within the epochs run, else [`Error::IncompatibleTrainState`]. Adam's step count
+/// saturates at `u64::MAX` (its bias corrections are exactly 1 long before).
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct TrainState<F> {
