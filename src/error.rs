@@ -317,6 +317,17 @@ pub enum Error {
     /// A deployment file or command-line setting that does not fit the data or the model.
     #[error("{0}")]
     InvalidPipeline(String),
+    // Integrity of saved documents (`src/io.rs`).
+    /// A saved document's checksum does not match its content: the file was changed or damaged
+    /// after it was written.
+    #[cfg(feature = "serde")]
+    #[error("checksum mismatch: the file records {expected:08x}, its content gives {found:08x}")]
+    ChecksumMismatch {
+        /// The CRC-32 recorded in the file.
+        expected: u32,
+        /// The CRC-32 of the content as read.
+        found: u32,
+    },
 }
 
 /// The crate's result type.

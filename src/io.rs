@@ -20,13 +20,17 @@
 //! # }
 //! ```
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
-use serde::de::DeserializeOwned;
+use std::marker::PhantomData;
+
+use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::train::trainer::Trainable;
@@ -39,7 +43,7 @@ use crate::{Activation, Error, Float, Result, StackedAutoencoder, TrainState, Va
 /// ```text
 /// {
 ///   "format": "autoencoder/vanilla",   MODEL_FORMAT
-///   "version": 1,                      MODEL_FORMAT_VERSION
+///   "version": 2,                      MODEL_FORMAT_VERSION
 ///   "float": "f64",                    "f32" or "f64": the model's F
 ///   "activation": "sigmoid",           encoder activation, Activation::NAME
 ///   "output_activation": "sigmoid",    decoder activation
@@ -47,20 +51,28 @@ use crate::{Activation, Error, Float, Result, StackedAutoencoder, TrainState, Va
 ///   "n_hidden": 5,
 ///   "w":  [[..9 values..], ..5 rows..], W, [n_hidden, n_inputs], row by row
 ///   "b1": [..5 values..],              b1, [n_hidden]
-///   "b2": [..9 values..]               b2, [n_inputs]
+///   "b2": [..9 values..],              b2, [n_inputs]
+///   "checksum": "crc32:89abcdef"       always the last member, written exactly so
 /// }
 /// ```
+///
+/// The file is compact JSON (no spaces) and ends with a newline. `checksum` seals it: its value
+/// is the CRC-32 (IEEE, as in zlib and PNG) of the file's bytes from the opening `{` up to the
+/// comma before `"checksum"`, in eight lower-case hexadecimal digits. Loading recomputes it and
+/// refuses any change to those bytes with [`Error::ChecksumMismatch`], so a damaged file is an
+/// error rather than a different model. Version 1 files (the same document without `checksum`)
+/// still load, unchecked.
 ///
 /// Values are written as the shortest decimals that read back to the same `f32` or `f64`, so a
 /// save and load round trip is exact. Loading checks everything before it builds the model: the
 /// size (at most [`MAX_MODEL_BYTES`], checked before parsing), the format name, the version, the
-/// float type, both activation names against the type being loaded, every shape, and that every
-/// value is finite. Each failure is an [`Error`] variant; malformed input never panics.
+/// float type, the checksum, both activation names against the type being loaded, every shape,
+/// and that every value is finite. Each failure is an [`Error`] variant; malformed input never panics.
 ///
 /// Saving is atomic: the file is written next to the target under a temporary name, synced to
 /// disk, then renamed over the target (and on Unix the folder is synced), so a crash at any
 /// moment leaves either the old file or the new one, never a mix. A crash may leave a stray
-/// temporary file (`.NAME.PID.N.tmp`) beside the target.
+/// temporary file (`.NAME.PID.N.tmp`, the name cut to 128 bytes) beside the target.
 ///
 /// # Examples
 /// ```
@@ -72,15 +84,20 @@ use crate::{Activation, Error, Float, Result, StackedAutoencoder, TrainState, Va
 /// ```
 pub const MODEL_FORMAT: &str = "autoencoder/vanilla";
 
-/// The `version` field this release writes, and the only one it reads.
+/// The `version` field this release writes for models, stacks and checkpoints.
 ///
-/// Loading another version gives [`Error::UnsupportedVersion`].
+/// Version 2 adds the `checksum` member (see [`MODEL_FORMAT`]). This release reads version 2 and
+/// version 1 (which has no checksum, and is read unchecked); another version gives
+/// [`Error::UnsupportedVersion`].
 ///
 /// # Examples
 /// ```
-/// assert_eq!(autoencoder::MODEL_FORMAT_VERSION, 1);
+/// assert_eq!(autoencoder::MODEL_FORMAT_VERSION, 2);
 /// ```
-pub const MODEL_FORMAT_VERSION: u64 = 1;
+pub const MODEL_FORMAT_VERSION: u64 = 2;
+
+/// The version that models, stacks and checkpoints had before they carried a checksum.
+const UNSEALED_VERSION: u64 = 1;
 
 /// The largest model file (or string, or byte slice) the loaders accept: 256 MiB.
 ///
@@ -96,17 +113,18 @@ pub const MAX_MODEL_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Format name of a saved [`StackedAutoencoder`]: the same header as [`MODEL_FORMAT`]
 /// (`format`, `version`, `float`, `activation`, `output_activation`), then `levels`, a list of
-/// `{n_inputs, n_hidden, w, b1, b2}` objects, bottom level first. Version
+/// `{n_inputs, n_hidden, w, b1, b2}` objects, bottom level first, and the `checksum`. Version
 /// [`MODEL_FORMAT_VERSION`].
 pub const STACKED_FORMAT: &str = "autoencoder/stacked";
 
-/// Format name of a training checkpoint: `{format, version, model, state}`, where `model` is a
-/// saved model (either format above) and `state` the [`TrainState`] to resume from. Version
+/// Format name of a training checkpoint: `{format, version, model, state, checksum}`, where
+/// `model` is a saved model (either format above, with its own checksum) and `state` the
+/// [`TrainState`] to resume from; the outer checksum covers everything before it. Version
 /// [`MODEL_FORMAT_VERSION`].
 pub const CHECKPOINT_FORMAT: &str = "autoencoder/checkpoint";
 
-/// A checkpoint as written by version 1; the model is kept as raw JSON and read by its own
-/// loader.
+/// A checkpoint (versions 1 and 2, the seal aside); the model is kept as raw JSON and read by
+/// its own loader.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CheckpointV1<M, S> {
@@ -130,7 +148,7 @@ fn save_checkpoint<F: Float + Serialize>(
         model,
         state,
     };
-    write_json_file(path, serde_json::to_string(&file).map_err(corrupt)?)
+    write_json_file(path, to_sealed_json(&file)?)
 }
 
 /// Reads a checkpoint: the model through `load_model`, then the state, checked against the
@@ -143,26 +161,143 @@ where
     F: Float + DeserializeOwned,
     M: Trainable<F>,
 {
-    let bytes = read_limited(path)?;
-    let envelope: Envelope = serde_json::from_slice(&bytes).map_err(corrupt)?;
-    if envelope.format != CHECKPOINT_FORMAT {
+    let body = open_sealed(
+        Cow::Owned(read_limited(path)?),
+        CHECKPOINT_FORMAT,
+        MODEL_FORMAT_VERSION,
+        Some(UNSEALED_VERSION),
+    )?;
+    // Both parts stay text until their own parsers read them: no intermediate tree of values.
+    let file: CheckpointV1<&serde_json::value::RawValue, &serde_json::value::RawValue> =
+        serde_json::from_slice(&body).map_err(corrupt)?;
+    let model = load_model(file.model.get().as_bytes())?;
+    let state: TrainState<F> = serde_json::from_str(file.state.get()).map_err(corrupt)?;
+    state.check(&model.level_shapes()).map_err(corrupt)?;
+    Ok((model, state))
+}
+
+/// The seal: `,"checksum":"crc32:` + eight lower-case hex digits + `"}`, the end of a document.
+const SEAL_HEAD: &[u8] = b",\"checksum\":\"crc32:";
+const SEAL_LEN: usize = SEAL_HEAD.len() + 8 + 2;
+
+/// Serialises `doc` (which must serialise as a JSON object with at least one member) as compact
+/// JSON sealed with a checksum: the CRC-32 of the text up to the new last member,
+/// `"checksum":"crc32:XXXXXXXX"`. [`from_sealed_json`] and [`load_sealed_json`] verify it.
+///
+/// # Errors
+/// [`Error::CorruptModel`] when `doc` does not serialise to a non-empty JSON object.
+pub(crate) fn to_sealed_json<T: Serialize + ?Sized>(doc: &T) -> Result<String> {
+    let mut json = serde_json::to_string(doc).map_err(corrupt)?;
+    if !(json.len() > 2 && json.starts_with('{') && json.ends_with('}')) {
+        return Err(corrupt("only a non-empty JSON object can be sealed"));
+    }
+    json.pop();
+    let sum = crc32fast::hash(json.as_bytes());
+    // Writing to a String cannot fail.
+    write!(json, ",\"checksum\":\"crc32:{sum:08x}\"}}").expect("formatting into a String");
+    Ok(json)
+}
+
+/// Reads a sealed document of kind `format`, version `version` (written by
+/// [`to_sealed_json`]): checks the size, the format name and the version, verifies the checksum,
+/// then parses `T` (which sees the document without its `checksum` member).
+///
+/// # Errors
+/// [`Error::ModelTooLarge`]; [`Error::CorruptModel`] for malformed JSON, another format name, a
+/// missing or malformed checksum, or a document `T` refuses; [`Error::UnsupportedVersion`];
+/// [`Error::ChecksumMismatch`].
+pub(crate) fn from_sealed_json<T: DeserializeOwned>(
+    json: &[u8],
+    format: &str,
+    version: u64,
+) -> Result<T> {
+    let body = open_sealed(Cow::Borrowed(json), format, version, None)?;
+    serde_json::from_slice(&body).map_err(corrupt)
+}
+
+/// As [`from_sealed_json`], from a file read with [`read_limited`] (without copying it).
+///
+/// # Errors
+/// [`Error::Io`], and as [`from_sealed_json`].
+pub(crate) fn load_sealed_json<T: DeserializeOwned>(
+    path: &Path,
+    format: &str,
+    version: u64,
+) -> Result<T> {
+    let body = open_sealed(Cow::Owned(read_limited(path)?), format, version, None)?;
+    serde_json::from_slice(&body).map_err(corrupt)
+}
+
+/// Checks the size, format name and version of a JSON document, then its checksum: the text to
+/// parse, which is the document without its `checksum` member (the input as it is for the
+/// `unsealed` version, which has none).
+///
+/// The version is checked before the seal, so that a later version (which may seal otherwise)
+/// is reported as such.
+pub(crate) fn open_sealed<'a>(
+    json: Cow<'a, [u8]>,
+    format: &str,
+    version: u64,
+    unsealed: Option<u64>,
+) -> Result<Cow<'a, [u8]>> {
+    check_size(json.len())?;
+    let envelope: Envelope = serde_json::from_slice(&json).map_err(corrupt)?;
+    if envelope.format != format {
         return Err(corrupt(format_args!(
-            "format is {:?}, expected {CHECKPOINT_FORMAT:?}",
+            "format is {:?}, expected {format:?}",
             envelope.format
         )));
     }
-    if envelope.version != MODEL_FORMAT_VERSION {
+    if unsealed == Some(envelope.version) {
+        return Ok(json);
+    }
+    if envelope.version != version {
         return Err(Error::UnsupportedVersion {
             found: envelope.version,
-            supported: MODEL_FORMAT_VERSION,
+            supported: version,
         });
     }
-    let file: CheckpointV1<Box<serde_json::value::RawValue>, serde_json::Value> =
-        serde_json::from_slice(&bytes).map_err(corrupt)?;
-    let model = load_model(file.model.get().as_bytes())?;
-    let state: TrainState<F> = serde_json::from_value(file.state).map_err(corrupt)?;
-    state.check_shapes(&model.level_shapes()).map_err(corrupt)?;
-    Ok((model, state))
+    let cut = unseal(&json)?;
+    Ok(match json {
+        Cow::Borrowed(json) => {
+            let mut body = Vec::with_capacity(cut + 1);
+            body.extend_from_slice(&json[..cut]);
+            body.push(b'}');
+            Cow::Owned(body)
+        }
+        Cow::Owned(mut body) => {
+            body.truncate(cut);
+            body.push(b'}');
+            Cow::Owned(body)
+        }
+    })
+}
+
+/// Verifies the seal at the end of a JSON document (which has parsed): where the checksum member
+/// starts.
+fn unseal(json: &[u8]) -> Result<usize> {
+    let text = json.trim_ascii_end();
+    let missing = || corrupt("the checksum is missing or malformed (it must be the last member)");
+    let cut = text.len().checked_sub(SEAL_LEN).ok_or_else(missing)?;
+    let (body, seal) = text.split_at(cut);
+    let digits = seal
+        .strip_prefix(SEAL_HEAD)
+        .and_then(|rest| rest.strip_suffix(b"\"}"))
+        .filter(|d| {
+            d.iter()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
+        })
+        .ok_or_else(missing)?;
+    let expected = std::str::from_utf8(digits)
+        .ok()
+        .and_then(|d| u32::from_str_radix(d, 16).ok())
+        // Eight hexadecimal digits always make a u32.
+        .expect("eight hex digits");
+    let found = crc32fast::hash(body);
+    if expected != found {
+        return Err(Error::ChecksumMismatch { expected, found });
+    }
+    Ok(cut)
 }
 
 /// The first fields of every version of the format: read before anything else.
@@ -180,10 +315,11 @@ struct TypeV1 {
     output_activation: String,
 }
 
-/// The file as written by version 1, with values stored as `T` (`f32` or `f64`).
+/// The file as written by versions 1 and 2 (the seal aside), with values stored as `T` (`f32` or
+/// `f64`); `W` is written from rows and read as raw text (see [`RawLevel`]).
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ModelFileV1<T> {
+struct ModelFileV1<T, W = Vec<Vec<T>>> {
     format: String,
     version: u64,
     float: String,
@@ -191,7 +327,7 @@ struct ModelFileV1<T> {
     output_activation: String,
     n_inputs: usize,
     n_hidden: usize,
-    w: Vec<Vec<T>>,
+    w: W,
     b1: Vec<T>,
     b2: Vec<T>,
 }
@@ -199,16 +335,16 @@ struct ModelFileV1<T> {
 /// One level's `(W, b1, b2)`.
 type LevelParts<F> = (Array2<F>, Array1<F>, Array1<F>);
 
-/// A stacked model as written by version 1.
+/// A stacked model as written by versions 1 and 2 (the seal aside).
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct StackedFileV1<T> {
+struct StackedFileV1<T, W = Vec<Vec<T>>> {
     format: String,
     version: u64,
     float: String,
     activation: String,
     output_activation: String,
-    levels: Vec<LevelV1<T>>,
+    levels: Vec<LevelV1<T, W>>,
 }
 
 /// A float type as stored on disk: `f32` or `f64`, converted exactly to and from `F`.
@@ -249,13 +385,17 @@ pub(crate) fn float_name<F: Float>() -> &'static str {
 /// One tied level as stored: shapes and parameters, `W` row by row.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct LevelV1<T> {
+struct LevelV1<T, W = Vec<Vec<T>>> {
     n_inputs: usize,
     n_hidden: usize,
-    w: Vec<Vec<T>>,
+    w: W,
     b1: Vec<T>,
     b2: Vec<T>,
 }
+
+/// A level as read: `W` kept as its text until the shapes are known, then parsed straight into
+/// one buffer of the right size (no row vectors, no second copy).
+type RawLevel<'a, T> = LevelV1<T, &'a serde_json::value::RawValue>;
 
 impl<T: Stored> LevelV1<T> {
     fn from_parts<F: Float>(
@@ -274,36 +414,125 @@ impl<T: Stored> LevelV1<T> {
             b2: b2.iter().map(|&v| T::from_model(v)).collect(),
         }
     }
+}
 
+impl<T: Stored> RawLevel<'_, T> {
     /// The parameters, after checking every shape against `n_inputs` and `n_hidden`.
-    fn into_parts<F: Float>(self) -> Result<(Array2<F>, Array1<F>, Array1<F>)> {
+    fn into_parts<F: Float>(self) -> Result<LevelParts<F>> {
         let (n_inputs, n_hidden) = (self.n_inputs, self.n_hidden);
-        let found_w_cols = self
-            .w
-            .iter()
-            .map(Vec::len)
-            .find(|&len| len != n_inputs)
-            .unwrap_or(n_inputs);
-        if self.w.len() != n_hidden || found_w_cols != n_inputs {
-            return Err(shape_error(
-                "W",
-                &[n_hidden, n_inputs],
-                vec![self.w.len(), found_w_cols],
-            ));
-        }
         if self.b1.len() != n_hidden {
             return Err(shape_error("b1", &[n_hidden], vec![self.b1.len()]));
         }
         if self.b2.len() != n_inputs {
             return Err(shape_error("b2", &[n_inputs], vec![self.b2.len()]));
         }
-        let w: Vec<F> = self.w.into_iter().flatten().map(T::to_model).collect();
+        let text = self.w.get();
+        // Each value takes at least two bytes of text (a digit, then a comma or a bracket): a
+        // shape claiming more values than that is wrong, and nothing is reserved for it.
+        let claimed = n_inputs
+            .checked_mul(n_hidden)
+            .filter(|&n| n <= text.len() / 2);
+        let mut w = Vec::with_capacity(claimed.unwrap_or(0));
+        let mut de = serde_json::Deserializer::from_str(text);
+        let found = RowsInto::<T, F> {
+            out: &mut w,
+            n_cols: n_inputs,
+            stored: PhantomData,
+        }
+        .deserialize(&mut de)
+        .and_then(|found| de.end().map(|()| found))
+        .map_err(corrupt)?;
+        if found.rows != n_hidden || found.other_len.is_some() {
+            return Err(shape_error(
+                "W",
+                &[n_hidden, n_inputs],
+                vec![found.rows, found.other_len.unwrap_or(n_inputs)],
+            ));
+        }
         let w = Array2::from_shape_vec((n_hidden, n_inputs), w)
             // Every one of the n_hidden rows was just checked to hold n_inputs values.
             .expect("W has n_hidden rows of n_inputs values");
         let b1 = Array1::from_iter(self.b1.into_iter().map(T::to_model));
         let b2 = Array1::from_iter(self.b2.into_iter().map(T::to_model));
         Ok((w, b1, b2))
+    }
+}
+
+/// What [`RowsInto`] found: the number of rows, and the length of the first row whose length
+/// was not the expected one.
+struct RowsFound {
+    rows: usize,
+    other_len: Option<usize>,
+}
+
+/// Reads a list of rows of `T` into one row-major buffer of `F`, appending.
+struct RowsInto<'v, T, F> {
+    out: &'v mut Vec<F>,
+    n_cols: usize,
+    stored: PhantomData<fn() -> T>,
+}
+
+impl<'de, T: Stored, F: Float> DeserializeSeed<'de> for RowsInto<'_, T, F> {
+    type Value = RowsFound;
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> std::result::Result<RowsFound, D::Error> {
+        de.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: Stored, F: Float> Visitor<'de> for RowsInto<'_, T, F> {
+    type Value = RowsFound;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a list of rows of numbers")
+    }
+
+    fn visit_seq<S: SeqAccess<'de>>(self, mut rows: S) -> std::result::Result<RowsFound, S::Error> {
+        let mut found = RowsFound {
+            rows: 0,
+            other_len: None,
+        };
+        while let Some(len) = rows.next_element_seed(RowInto::<T, F> {
+            out: &mut *self.out,
+            stored: PhantomData,
+        })? {
+            if len != self.n_cols && found.other_len.is_none() {
+                found.other_len = Some(len);
+            }
+            found.rows += 1;
+        }
+        Ok(found)
+    }
+}
+
+/// Reads one row of `T` onto the end of a buffer of `F`: the number of values read.
+struct RowInto<'v, T, F> {
+    out: &'v mut Vec<F>,
+    stored: PhantomData<fn() -> T>,
+}
+
+impl<'de, T: Stored, F: Float> DeserializeSeed<'de> for RowInto<'_, T, F> {
+    type Value = usize;
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> std::result::Result<usize, D::Error> {
+        de.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: Stored, F: Float> Visitor<'de> for RowInto<'_, T, F> {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a row of numbers")
+    }
+
+    fn visit_seq<S: SeqAccess<'de>>(self, mut row: S) -> std::result::Result<usize, S::Error> {
+        let mut len = 0;
+        while let Some(v) = row.next_element::<T>()? {
+            self.out.push(v.to_model());
+            len += 1;
+        }
+        Ok(len)
     }
 }
 
@@ -325,11 +554,13 @@ impl<T: Stored> ModelFileV1<T> {
             b2: level.b2,
         }
     }
+}
 
+impl<T: Stored> ModelFileV1<T, &serde_json::value::RawValue> {
     fn into_model<F: Float, A: Activation, O: Activation>(
         self,
     ) -> Result<VanillaAutoencoder<F, A, O>> {
-        let level = LevelV1 {
+        let level = RawLevel {
             n_inputs: self.n_inputs,
             n_hidden: self.n_hidden,
             w: self.w,
@@ -341,26 +572,18 @@ impl<T: Stored> ModelFileV1<T> {
     }
 }
 
-/// Checks the size, format name, version, float type and activations of a JSON model file
-/// before its values are read (another float type could hold values out of `F`'s range).
-fn check_header<F: Float, A: Activation, O: Activation>(json: &[u8], format: &str) -> Result<()> {
-    check_size(json.len())?;
-    let envelope: Envelope = serde_json::from_slice(json).map_err(corrupt)?;
-    if envelope.format != format {
-        return Err(corrupt(format_args!(
-            "format is {:?}, expected {format:?}",
-            envelope.format
-        )));
-    }
-    if envelope.version != MODEL_FORMAT_VERSION {
-        return Err(Error::UnsupportedVersion {
-            found: envelope.version,
-            supported: MODEL_FORMAT_VERSION,
-        });
-    }
-    let kind: TypeV1 = serde_json::from_slice(json).map_err(corrupt)?;
+/// Checks the size, format name, version, checksum, float type and activations of a JSON model
+/// file before its values are read (another float type could hold values out of `F`'s range):
+/// the text to parse.
+fn open_model<'a, F: Float, A: Activation, O: Activation>(
+    json: Cow<'a, [u8]>,
+    format: &str,
+) -> Result<Cow<'a, [u8]>> {
+    let body = open_sealed(json, format, MODEL_FORMAT_VERSION, Some(UNSEALED_VERSION))?;
+    let kind: TypeV1 = serde_json::from_slice(&body).map_err(corrupt)?;
     check_float::<F>(&kind.float)?;
-    check_activations::<A, O>(&kind.activation, &kind.output_activation)
+    check_activations::<A, O>(&kind.activation, &kind.output_activation)?;
+    Ok(body)
 }
 
 /// Checks a float type name found in a file against `F`.
@@ -455,14 +678,20 @@ pub(crate) fn read_limited(path: &Path) -> Result<Vec<u8>> {
 }
 
 /// Writes a JSON document and a final newline to `path`, atomically.
-fn write_json_file(path: &Path, mut json: String) -> Result<()> {
+pub(crate) fn write_json_file(path: &Path, mut json: String) -> Result<()> {
     json.push('\n');
     write_atomically(path, json.as_bytes())
 }
 
+/// The longest part of a target's file name that its temporary name repeats: with the leading
+/// dot, the process id, a counter and `.tmp` (at most 37 bytes more), a temporary name stays
+/// under 255 bytes, the longest name most file systems accept.
+const TMP_NAME_PREFIX_BYTES: usize = 128;
+
 /// Replaces `path` with `bytes` atomically: a crash leaves the old content or the new one.
 ///
-/// Writes a temporary file in the same folder, flushes and syncs it, renames it over `path`,
+/// Writes a temporary file `.PREFIX.PID.N.tmp` (`PREFIX`: the target's name, cut to at most
+/// [`TMP_NAME_PREFIX_BYTES`] bytes) in the same folder, flushes and syncs it, renames it over `path`,
 /// then (on Unix) syncs the folder so that the rename itself is durable.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     /// Distinguishes concurrent saves of one process.
@@ -478,13 +707,17 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
+    // The temporary name starts with (a prefix of) the target's, so that a stray one is easy to
+    // place, but stays within the 255 bytes that file systems allow for a name.
+    let name = file_name.to_string_lossy();
+    let mut end = name.len().min(TMP_NAME_PREFIX_BYTES);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
     let mut attempts = 0;
     let (tmp_path, mut file) = loop {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let mut tmp_name = std::ffi::OsString::from(".");
-        tmp_name.push(file_name);
-        tmp_name.push(format!(".{}.{n}.tmp", std::process::id()));
-        let tmp_path = dir.join(tmp_name);
+        let tmp_path = dir.join(format!(".{}.{}.{n}.tmp", &name[..end], std::process::id()));
         // `create_new` never follows or clobbers an existing file (a stale one from a crash).
         match OpenOptions::new()
             .write(true)
@@ -540,16 +773,16 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
     /// use autoencoder::VanillaAutoencoder;
     /// let model = VanillaAutoencoder::<f64>::new(3, 2, 1)?;
     /// let json = model.to_json_string();
-    /// assert!(json.starts_with(r#"{"format":"autoencoder/vanilla","version":1,"float":"f64""#));
+    /// assert!(json.starts_with(r#"{"format":"autoencoder/vanilla","version":2,"float":"f64""#));
     /// # Ok::<(), autoencoder::Error>(())
     /// ```
     pub fn to_json_string(&self) -> String {
         let json = if float_name::<F>() == "f32" {
-            serde_json::to_string(&ModelFileV1::<f32>::from_model(self))
+            to_sealed_json(&ModelFileV1::<f32>::from_model(self))
         } else {
-            serde_json::to_string(&ModelFileV1::<f64>::from_model(self))
+            to_sealed_json(&ModelFileV1::<f64>::from_model(self))
         };
-        // Serialising a struct of strings, integers and finite floats cannot fail.
+        // A struct of strings, integers and finite floats always serialises to a JSON object.
         json.expect("a model always serialises to JSON")
     }
 
@@ -559,9 +792,10 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
     /// # Errors
     /// [`Error::ModelTooLarge`] above [`MAX_MODEL_BYTES`](crate::MAX_MODEL_BYTES);
     /// [`Error::CorruptModel`] for truncated or malformed JSON, another format name, a missing,
-    /// extra or mistyped field, or a number out of the float type's range (JSON has no NaN or
-    /// infinity, so every value that loads is finite); [`Error::UnsupportedVersion`];
-    /// [`Error::FloatTypeMismatch`]; [`Error::ActivationMismatch`];
+    /// extra or mistyped field, a missing or malformed checksum (version 2), or a number out of
+    /// the float type's range (JSON has no NaN or infinity, so every value that loads is
+    /// finite); [`Error::UnsupportedVersion`]; [`Error::ChecksumMismatch`] when the content was
+    /// changed after it was written; [`Error::FloatTypeMismatch`]; [`Error::ActivationMismatch`];
     /// [`Error::ParameterShapeMismatch`] when a parameter disagrees with `n_inputs` and
     /// `n_hidden`; and [`Error::InconsistentParts`] for a zero size (from
     /// [`from_parts`](Self::from_parts)).
@@ -593,13 +827,17 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
     /// assert!(matches!(err, Error::CorruptModel { .. }));
     /// ```
     pub fn from_json_slice(json: &[u8]) -> Result<Self> {
-        check_header::<F, A, O>(json, MODEL_FORMAT)?;
+        Self::from_json_cow(Cow::Borrowed(json))
+    }
+
+    fn from_json_cow(json: Cow<'_, [u8]>) -> Result<Self> {
+        let json = open_model::<F, A, O>(json, MODEL_FORMAT)?;
         if float_name::<F>() == "f32" {
-            serde_json::from_slice::<ModelFileV1<f32>>(json)
+            serde_json::from_slice::<ModelFileV1<f32, _>>(&json)
                 .map_err(corrupt)?
                 .into_model()
         } else {
-            serde_json::from_slice::<ModelFileV1<f64>>(json)
+            serde_json::from_slice::<ModelFileV1<f64, _>>(&json)
                 .map_err(corrupt)?
                 .into_model()
         }
@@ -666,8 +904,9 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
     /// Loads a model and its training state saved by [`save_checkpoint`](Self::save_checkpoint).
     ///
     /// # Errors
-    /// As [`load_json`](Self::load_json) for the file and the model; [`Error::CorruptModel`] when
-    /// the state is malformed, does not fit the model's shapes or holds non-finite values.
+    /// As [`load_json`](Self::load_json) for the file and the model (the checkpoint and the model
+    /// in it each carry a checksum); [`Error::CorruptModel`] when the state is malformed, does
+    /// not fit the model's shapes, holds non-finite values or counters beyond the epochs run.
     pub fn load_checkpoint(path: impl AsRef<Path>) -> Result<(Self, TrainState<F>)>
     where
         F: DeserializeOwned,
@@ -690,7 +929,7 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
     /// assert!(matches!(err, Error::Io { kind: std::io::ErrorKind::NotFound, .. }));
     /// ```
     pub fn load_json(path: impl AsRef<Path>) -> Result<Self> {
-        Self::from_json_slice(&read_limited(path.as_ref())?)
+        Self::from_json_cow(Cow::Owned(read_limited(path.as_ref())?))
     }
 }
 
@@ -725,11 +964,11 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
             }
         }
         let json = if float_name::<F>() == "f32" {
-            serde_json::to_string(&file::<f32, F, A, O>(self))
+            to_sealed_json(&file::<f32, F, A, O>(self))
         } else {
-            serde_json::to_string(&file::<f64, F, A, O>(self))
+            to_sealed_json(&file::<f64, F, A, O>(self))
         };
-        // Serialising a struct of strings, integers and finite floats cannot fail.
+        // A struct of strings, integers and finite floats always serialises to a JSON object.
         json.expect("a stack always serialises to JSON")
     }
 
@@ -748,15 +987,19 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
     /// # Errors
     /// As [`from_json_str`](Self::from_json_str).
     pub fn from_json_slice(json: &[u8]) -> Result<Self> {
+        Self::from_json_cow(Cow::Borrowed(json))
+    }
+
+    fn from_json_cow(json: Cow<'_, [u8]>) -> Result<Self> {
         fn levels<T: Stored, F: Float>(json: &[u8]) -> Result<Vec<LevelParts<F>>> {
-            let file: StackedFileV1<T> = serde_json::from_slice(json).map_err(corrupt)?;
-            file.levels.into_iter().map(LevelV1::into_parts).collect()
+            let file: StackedFileV1<T, _> = serde_json::from_slice(json).map_err(corrupt)?;
+            file.levels.into_iter().map(RawLevel::into_parts).collect()
         }
-        check_header::<F, A, O>(json, STACKED_FORMAT)?;
+        let json = open_model::<F, A, O>(json, STACKED_FORMAT)?;
         let parts = if float_name::<F>() == "f32" {
-            levels::<f32, F>(json)?
+            levels::<f32, F>(&json)?
         } else {
-            levels::<f64, F>(json)?
+            levels::<f64, F>(&json)?
         };
         Self::from_levels(parts)
     }
@@ -797,7 +1040,7 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
     /// # Errors
     /// [`Error::Io`], [`Error::ModelTooLarge`], or as [`from_json_str`](Self::from_json_str).
     pub fn load_json(path: impl AsRef<Path>) -> Result<Self> {
-        Self::from_json_slice(&read_limited(path.as_ref())?)
+        Self::from_json_cow(Cow::Owned(read_limited(path.as_ref())?))
     }
 }
 
@@ -810,10 +1053,12 @@ mod tests {
         VanillaAutoencoder::new(4, 3, 9).unwrap()
     }
 
+    /// `json` edited by `f`, sealed anew.
     fn edit(json: &str, f: impl FnOnce(&mut serde_json::Value)) -> String {
         let mut value: serde_json::Value = serde_json::from_str(json).unwrap();
+        value.as_object_mut().unwrap().remove("checksum");
         f(&mut value);
-        value.to_string()
+        to_sealed_json(&value).unwrap()
     }
 
     #[test]
@@ -854,10 +1099,10 @@ mod tests {
             Error::CorruptModel { .. }
         ));
         assert!(matches!(
-            load(edit(&json, |v| v["version"] = 2.into())),
+            load(edit(&json, |v| v["version"] = 3.into())),
             Error::UnsupportedVersion {
-                found: 2,
-                supported: 1
+                found: 3,
+                supported: 2
             }
         ));
         assert!(matches!(
@@ -935,6 +1180,74 @@ mod tests {
     fn float_name_tells_f32_from_f64() {
         assert_eq!(float_name::<f32>(), "f32");
         assert_eq!(float_name::<f64>(), "f64");
+    }
+
+    #[test]
+    fn sealing_appends_the_checksum_of_the_text_before_it() {
+        let json = to_sealed_json(&serde_json::json!({"format": "x", "version": 1})).unwrap();
+        let body = r#"{"format":"x","version":1"#;
+        let sum = crc32fast::hash(body.as_bytes());
+        assert_eq!(json, format!(r#"{body},"checksum":"crc32:{sum:08x}"}}"#));
+        let back: serde_json::Value = from_sealed_json(json.as_bytes(), "x", 1).unwrap();
+        assert_eq!(back, serde_json::json!({"format": "x", "version": 1}));
+        // Trailing white space is not part of the document.
+        assert!(
+            from_sealed_json::<serde_json::Value>(format!("{json}\n\t ").as_bytes(), "x", 1)
+                .is_ok()
+        );
+        for not_an_object in [
+            serde_json::json!([]),
+            serde_json::json!({}),
+            serde_json::json!(1),
+        ] {
+            assert!(to_sealed_json(&not_an_object).is_err());
+        }
+    }
+
+    #[test]
+    fn each_seal_failure_has_its_error() {
+        let json =
+            to_sealed_json(&serde_json::json!({"format": "x", "version": 1, "a": 5})).unwrap();
+        let open = |s: &str| from_sealed_json::<serde_json::Value>(s.as_bytes(), "x", 1);
+        assert!(matches!(
+            open(&json.replace("\"a\":5", "\"a\":6")),
+            Err(Error::ChecksumMismatch { .. })
+        ));
+        let digits = json.len() - 10..json.len() - 2;
+        let upper = json.replace(&json[digits.clone()], &json[digits].to_uppercase());
+        // Only lower-case digits are written, and only they are read.
+        if upper != json {
+            assert!(matches!(open(&upper), Err(Error::CorruptModel { .. })));
+        }
+        let unsealed = r#"{"format":"x","version":1,"a":5}"#;
+        assert!(matches!(open(unsealed), Err(Error::CorruptModel { .. })));
+        assert!(matches!(
+            from_sealed_json::<serde_json::Value>(json.as_bytes(), "y", 1),
+            Err(Error::CorruptModel { .. })
+        ));
+        assert!(matches!(
+            from_sealed_json::<serde_json::Value>(json.as_bytes(), "x", 2),
+            Err(Error::UnsupportedVersion {
+                found: 1,
+                supported: 2
+            })
+        ));
+    }
+
+    #[test]
+    fn version_1_files_load_unchecked() {
+        let m = model();
+        let mut value: serde_json::Value = serde_json::from_str(&m.to_json_string()).unwrap();
+        value.as_object_mut().unwrap().remove("checksum");
+        value["version"] = 1.into();
+        let v1 = value.to_string();
+        assert_eq!(VanillaAutoencoder::from_json_str(&v1).unwrap(), m);
+        // Version 2 must carry its checksum.
+        value["version"] = 2.into();
+        assert!(matches!(
+            VanillaAutoencoder::<f64, Tanh, Identity>::from_json_str(&value.to_string()),
+            Err(Error::CorruptModel { .. })
+        ));
     }
 
     #[test]

@@ -265,9 +265,11 @@ mod file {
     ///   "loss": "Mse",                     the training loss
     ///   "threshold": 0.0123,               the anomaly threshold on scores
     ///   "threshold_rule": {"contamination": 0.05},  how it was set
-    ///   "model": {..}                      the model's own file (vanilla or stacked)
+    ///   "model": {..},                     the model's own file (vanilla or stacked)
+    ///   "checksum": "crc32:89abcdef"       CRC-32 of the text before `,"checksum"`
     /// }
     /// ```
+    /// A file whose checksum does not match its text is [`Error::ChecksumMismatch`].
     pub const PIPELINE_FORMAT: &str = "autoencoder/pipeline";
 
     /// A deployment file, version 1.
@@ -318,7 +320,10 @@ mod file {
         /// [`Error::InvalidScaler`], [`Error::InvalidPipeline`], [`Error::NonFiniteScore`], and
         /// the errors of the model loaders.
         pub fn from_json_str(json: &str) -> Result<Self> {
-            let file: PipelineFileV1 = document::read_document(json.as_bytes())?;
+            Self::from_file(document::read_document(json.as_bytes())?)
+        }
+
+        fn from_file(file: PipelineFileV1) -> Result<Self> {
             io::check_float::<F>(&file.float)?;
             let model = model_from_json_str::<F>(file.model.get())?;
             let scaler = file.scaler.map(ScalerParams::into_scaler).transpose()?;
@@ -339,7 +344,7 @@ mod file {
         /// # Errors
         /// [`Error::Io`] when the file cannot be written.
         pub fn save_json(&self, path: impl AsRef<Path>) -> Result<()> {
-            document::write_document_file(path.as_ref(), self.to_json_string())
+            io::write_json_file(path.as_ref(), self.to_json_string())
         }
 
         /// Loads a pipeline saved by [`save_json`](Self::save_json).
@@ -347,11 +352,7 @@ mod file {
         /// # Errors
         /// [`Error::Io`], [`Error::ModelTooLarge`], and as [`from_json_str`](Self::from_json_str).
         pub fn load_json(path: impl AsRef<Path>) -> Result<Self> {
-            let bytes = io::read_limited(path.as_ref())?;
-            let json = std::str::from_utf8(&bytes).map_err(|e| Error::CorruptModel {
-                reason: e.to_string(),
-            })?;
-            Self::from_json_str(json)
+            Self::from_file(document::load_document(path.as_ref())?)
         }
     }
 }

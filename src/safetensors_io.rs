@@ -2,8 +2,14 @@
 //!
 //! A model is three little-endian, row-major tensors: `W` `[n_hidden, n_inputs]`, `b1`
 //! `[n_hidden]` and `b2` `[n_inputs]`, of dtype `F32` or `F64` as the model's `F`. The
-//! `__metadata__` holds `format`, `version`, `activation` and `output_activation`; import checks
-//! the activation names when they are present, so files from other tools (which have none) load.
+//! `__metadata__` holds `format`, `version`, `activation`, `output_activation` and `checksum`;
+//! import checks the activation names and the checksum when they are present, so files from other
+//! tools (which have none) load.
+//!
+//! `checksum` is `crc32:` and eight lower-case hexadecimal digits: the CRC-32 (IEEE) of the data
+//! of `W`, `b1` and `b2`, in that order, as stored. A changed value is then
+//! [`Error::ChecksumMismatch`]; the header itself is checked by its structure (the shapes against
+//! the data's length, the dtypes, the activation names).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -42,6 +48,15 @@ fn to_bytes<F: Float>(values: impl Iterator<Item = F>) -> Vec<u8> {
         }
     }
     bytes
+}
+
+/// The CRC-32 of the tensors' bytes, in order.
+fn checksum(parts: &[&[u8]]) -> u32 {
+    let mut hasher = crc32fast::Hasher::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    hasher.finalize()
 }
 
 /// The values of a tensor whose dtype was checked to be that of `F`.
@@ -99,6 +114,10 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
                 )
             });
         let metadata = HashMap::from([
+            (
+                "checksum".to_owned(),
+                format!("crc32:{:08x}", checksum(&[&w, &b1, &b2])),
+            ),
             ("format".to_owned(), MODEL_FORMAT.to_owned()),
             ("version".to_owned(), MODEL_FORMAT_VERSION.to_string()),
             ("activation".to_owned(), A::NAME.to_owned()),
@@ -176,6 +195,21 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
             Ok((info.shape.as_slice(), values))
         });
         let ((w_shape, w), (b1_shape, b1), (b2_shape, b2)) = (w?, b1?, b2?);
+        if let Some(recorded) = header.metadata().as_ref().and_then(|m| m.get("checksum")) {
+            let expected = recorded
+                .strip_prefix("crc32:")
+                .filter(|d| {
+                    d.len() == 8
+                        && d.bytes()
+                            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+                })
+                .and_then(|d| u32::from_str_radix(d, 16).ok())
+                .ok_or_else(|| corrupt(format!("malformed checksum {recorded:?}")))?;
+            let found = checksum(&[w, b1, b2]);
+            if expected != found {
+                return Err(Error::ChecksumMismatch { expected, found });
+            }
+        }
         let &[n_hidden, n_inputs] = w_shape else {
             return Err(Error::ParameterShapeMismatch {
                 name: "W",

@@ -209,7 +209,7 @@ mod file {
         /// # Errors
         /// [`Error::Io`] when the file cannot be written.
         pub fn save_json(&self, path: impl AsRef<Path>) -> Result<()> {
-            document::write_document_file(path.as_ref(), self.to_json_string())
+            io::write_json_file(path.as_ref(), self.to_json_string())
         }
 
         /// Loads a scaler saved by [`save_json`](Self::save_json).
@@ -218,8 +218,7 @@ mod file {
         /// [`Error::Io`], [`Error::ModelTooLarge`], and as
         /// [`from_json_str`](Self::from_json_str).
         pub fn load_json(path: impl AsRef<Path>) -> Result<Self> {
-            let bytes = io::read_limited(path.as_ref())?;
-            let file: ScalerFileV1 = document::read_document(&bytes)?;
+            let file: ScalerFileV1 = document::load_document(path.as_ref())?;
             io::check_float::<F>(&file.float)?;
             file.scaler.into_scaler()
         }
@@ -248,7 +247,7 @@ mod file {
                 /// # Errors
                 /// [`Error::Io`] when the file cannot be written.
                 pub fn save_json(&self, path: impl AsRef<Path>) -> Result<()> {
-                    document::write_document_file(path.as_ref(), self.to_json_string())
+                    io::write_json_file(path.as_ref(), self.to_json_string())
                 }
 
                 /// Loads a scaler of this kind saved by [`save_json`](Self::save_json).

@@ -7,6 +7,8 @@ use autoencoder::{
 };
 use ndarray::{Array2, array};
 
+mod serde_common;
+
 /// A named model and scaler to put in a pipeline.
 type Case = (&'static str, Box<dyn Autoencoder<f64>>, Option<Scaler<f64>>);
 /// A named change to a deployment document.
@@ -192,15 +194,18 @@ fn a_file_that_does_not_fit_together_is_refused() {
             Box::new(|v| v["model"]["activation"] = "softsign".into()),
         ),
     ];
+    // Re-sealed, so that the checks behind the checksum are reached.
+    let unchanged = serde_common::seal(&value);
+    assert!(Pipeline::<f64>::from_json_str(&unchanged).is_ok());
     for (what, edit) in edits {
         let mut changed = value.clone();
         edit(&mut changed);
-        let result = Pipeline::<f64>::from_json_str(&changed.to_string());
+        let result = Pipeline::<f64>::from_json_str(&serde_common::seal(&changed));
         assert!(result.is_err(), "{what} was accepted");
     }
+    // A huge but finite threshold is a valid (if useless) setting in f64, not in f32.
     value["threshold"] = serde_json::json!(1e300);
-    // A huge but finite threshold is a valid (if useless) setting in f64.
-    let _ = Pipeline::<f64>::from_json_str(&value.to_string());
+    assert!(Pipeline::<f64>::from_json_str(&serde_common::seal(&value)).is_ok());
 }
 
 #[test]
@@ -235,4 +240,33 @@ fn scalers_save_and_load_on_their_own() {
     );
     std::fs::remove_file(p1).unwrap();
     std::fs::remove_file(p2).unwrap();
+}
+
+#[test]
+fn a_damaged_deployment_file_is_an_error() {
+    let (pipeline, raw) =
+        trained_pipeline::<f64>(new_vanilla("sigmoid", "sigmoid", 4, 2, 1).unwrap(), None);
+    let json = pipeline.to_json_string();
+    let digits: Vec<usize> = json
+        .bytes()
+        .enumerate()
+        .filter(|(_, b)| b.is_ascii_digit())
+        .map(|(i, _)| i)
+        .collect();
+    // Every digit changed to another one: the values, the threshold, the checksum itself.
+    for &i in &digits {
+        let mut bytes = json.clone().into_bytes();
+        bytes[i] = if bytes[i] == b'9' { b'0' } else { bytes[i] + 1 };
+        let damaged = String::from_utf8(bytes).unwrap();
+        match Pipeline::<f64>::from_json_str(&damaged) {
+            Err(_) => {}
+            // Only a change that leaves the meaning intact may load (none is expected).
+            Ok(loaded) => assert_same_outputs(&pipeline, &loaded, &raw),
+        }
+    }
+    let edited = json.replacen("\"threshold\":", "\"threshold\":1", 1);
+    assert!(matches!(
+        Pipeline::<f64>::from_json_str(&edited),
+        Err(Error::ChecksumMismatch { .. })
+    ));
 }

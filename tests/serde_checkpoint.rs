@@ -7,6 +7,8 @@ use autoencoder::{
     VanillaAutoencoder,
 };
 
+mod serde_common;
+
 fn temp(name: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(format!("{name}-{}.json", std::process::id()))
 }
@@ -78,11 +80,7 @@ fn corrupt_checkpoints_give_typed_errors() {
         std::fs::write(&path, text).unwrap();
         VanillaAutoencoder::<f64>::load_checkpoint(&path)
     };
-    let edit = |f: &dyn Fn(&mut serde_json::Value)| {
-        let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
-        f(&mut v);
-        v.to_string()
-    };
+    let edit = |f: &dyn Fn(&mut serde_json::Value)| serde_common::edit(&json, f);
     assert!(matches!(
         load(&json[..json.len() - 20]),
         Err(Error::CorruptModel { .. })

@@ -11,6 +11,8 @@ use autoencoder::{
 use ndarray::{Array1, Array2};
 use proptest::prelude::*;
 
+mod serde_common;
+
 /// A fresh, empty folder for one test, removed when dropped.
 struct TempDir(PathBuf);
 
@@ -219,7 +221,7 @@ fn wrong_shapes_are_refused() {
         ("\"b1\":[0.5,0.5]", "\"b1\":[0.5]"),
         ("\"b2\":[-0.5,-0.5,-0.5]", "\"b2\":[-0.5,-0.5,-0.5,-0.5]"),
     ] {
-        let broken = json.replace(from, to);
+        let broken = serde_common::edit(&json.replace(from, to), |_| ());
         assert_ne!(broken, json, "{from} not found");
         assert!(
             matches!(

@@ -3,6 +3,9 @@
 
 use autoencoder::datasets::breast_cancer_wisconsin;
 use autoencoder::{Error, StackedAutoencoder, Tanh, TrainConfig, VanillaAutoencoder};
+use serde_common::edit;
+
+mod serde_common;
 
 fn trained() -> StackedAutoencoder<f64> {
     let x = breast_cancer_wisconsin().features;
@@ -11,12 +14,6 @@ fn trained() -> StackedAutoencoder<f64> {
     stack.pretrain(&x, &config).unwrap();
     stack.fit(&x, &config).unwrap();
     stack
-}
-
-fn edit(json: &str, f: impl FnOnce(&mut serde_json::Value)) -> String {
-    let mut value: serde_json::Value = serde_json::from_str(json).unwrap();
-    f(&mut value);
-    value.to_string()
 }
 
 #[test]

@@ -233,7 +233,8 @@ impl<F: Float> Adam<F> {
         grads: &Gradients<F>,
         state: &mut AdamState<F>,
     ) {
-        state.steps += 1;
+        // Saturates rather than overflows: `t` below is capped at i32::MAX anyway.
+        state.steps = state.steps.saturating_add(1);
         let t = i32::try_from(state.steps).unwrap_or(i32::MAX);
         let correction1 = F::one() - self.beta1.powi(t);
         let correction2 = F::one() - self.beta2.powi(t);

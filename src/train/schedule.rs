@@ -144,10 +144,16 @@ impl ScheduleState {
         }
     }
 
-    /// Whether a state read from a file is usable: finite, positive rates and a valid schedule.
-    #[cfg(feature = "serde")]
-    pub(crate) fn is_valid(&self) -> bool {
-        self.schedule.check().is_ok()
+    /// Whether a state from outside (a file) is usable after `epochs_run` epochs: finite,
+    /// positive rates, a valid schedule, and a count of bad epochs that the run could have made
+    /// (so that counting on cannot overflow).
+    pub(crate) fn is_valid(&self, epochs_run: usize) -> bool {
+        let patience = match self.schedule {
+            LearningRateSchedule::ReduceOnPlateau { patience, .. } => patience,
+            _ => 0,
+        };
+        self.bad_epochs <= patience.min(epochs_run)
+            && self.schedule.check().is_ok()
             && self.base.is_finite()
             && self.base > 0.0
             && self.current.is_finite()

@@ -40,6 +40,12 @@ pub(crate) struct Best<F> {
 /// [`FitReport::state`](crate::FitReport::state) hands it out at the end of a `fit`;
 /// [`VanillaAutoencoder::fit_resume`](crate::VanillaAutoencoder::fit_resume) continues from it,
 /// bit for bit as if training had never stopped.
+///
+/// A state may also come from a deserialiser (feature `serde`); `fit_resume` then checks all of
+/// it before training: every array must have the model's shapes and finite values, and every
+/// counter (early stopping's best epoch and epochs waited, the plateau schedule's bad epochs)
+/// must lie within the epochs run, else [`Error::IncompatibleTrainState`]. Adam's step count
+/// saturates at `u64::MAX` (its bias corrections are exactly 1 long before).
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct TrainState<F> {
@@ -84,13 +90,11 @@ impl<F: Float> TrainState<F> {
         self.next_epoch
     }
 
-    /// Checks a state read from a file against the model's level shapes: every array must have
-    /// its level's shape and hold finite values.
-    #[cfg(feature = "serde")]
-    pub(crate) fn check_shapes(
-        &self,
-        shapes: &[(usize, usize)],
-    ) -> std::result::Result<(), &'static str> {
+    /// Checks a state from outside (a file, or deserialised by a caller) against the model's
+    /// level shapes: every array has its level's shape and holds finite values, and every
+    /// counter is one a run could have reached after `next_epoch` epochs, so that counting on
+    /// from it cannot overflow.
+    pub(crate) fn check(&self, shapes: &[(usize, usize)]) -> std::result::Result<(), &'static str> {
         let fits = |g: &Gradients<F>, &(n_inputs, n_hidden): &(usize, usize)| {
             g.w.dim() == (n_hidden, n_inputs)
                 && g.b1.len() == n_hidden
@@ -112,13 +116,36 @@ impl<F: Float> TrainState<F> {
                 return Err("an optimiser state does not fit the model or is not finite");
             }
         }
-        if self.best.as_ref().is_some_and(|b| !all_fit(&b.params)) {
-            return Err("the best parameters do not fit the model or are not finite");
+        if let Some(best) = &self.best {
+            if !all_fit(&best.params) {
+                return Err("the best parameters do not fit the model or are not finite");
+            }
+            // Before the first epoch nothing is recorded; after it, the best epoch and the
+            // epochs waited since lie within the epochs run.
+            let counts_fit = match best.loss {
+                None => best.epoch == 0 && best.waited == 0,
+                Some(loss) => {
+                    !loss.is_nan()
+                        && best
+                            .epoch
+                            .checked_add(best.waited)
+                            .is_some_and(|last| last < self.next_epoch)
+                }
+            };
+            if !counts_fit {
+                return Err("the early-stopping record does not fit the epochs run");
+            }
         }
-        if self.latest_params.as_ref().is_some_and(|p| !all_fit(p)) {
-            return Err("the latest parameters do not fit the model or are not finite");
+        match &self.latest_params {
+            Some(_) if self.best.is_none() => {
+                return Err("the state has latest parameters without early stopping");
+            }
+            Some(latest) if !all_fit(latest) => {
+                return Err("the latest parameters do not fit the model or are not finite");
+            }
+            _ => {}
         }
-        if !self.schedule.is_valid() {
+        if !self.schedule.is_valid(self.next_epoch) {
             return Err("the learning-rate schedule state is out of range");
         }
         Ok(())
@@ -134,16 +161,15 @@ impl<F: Float> TrainState<F> {
         if self.optimizers.len() != shapes.len() {
             return incompatible("the state has a different number of levels");
         }
-        for (opt, &(n_inputs, n_hidden)) in self.optimizers.iter().zip(shapes) {
-            let dims = match (opt, config.optimizer()) {
-                (LevelOptimizer::Sgd(s), Optimizer::Sgd) => s.velocity_w().dim(),
-                (LevelOptimizer::Adam(s), Optimizer::Adam { .. }) => s.first_moment().w.dim(),
+        for opt in &self.optimizers {
+            match (opt, config.optimizer()) {
+                (LevelOptimizer::Sgd(_), Optimizer::Sgd)
+                | (LevelOptimizer::Adam(_), Optimizer::Adam { .. }) => {}
                 _ => return incompatible("the state was made with another optimiser"),
-            };
-            if dims != (n_hidden, n_inputs) {
-                return incompatible("the state's shapes differ from the model's");
             }
         }
+        // A state may come from a file or any deserialiser: check all of it before training.
+        self.check(shapes).or_else(incompatible)?;
         if self.next_epoch >= config.epochs() {
             return incompatible("the state has already run all the configured epochs");
         }

@@ -278,7 +278,8 @@ where
 
     let start = Instant::now();
     observer.on_start();
-    let mut epoch_losses = Vec::with_capacity(config.epochs() - state.next_epoch);
+    // The epoch count is a bound, not a promise: reserve for a few epochs, grow as they run.
+    let mut epoch_losses = Vec::with_capacity((config.epochs() - state.next_epoch).min(1024));
     let mut validation_losses = validation
         .as_ref()
         .map(|_| Vec::with_capacity(epoch_losses.capacity()));
