@@ -35,12 +35,10 @@
 //! # Ok::<(), autoencoder::Error>(())
 //! ```
 
-use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fmt;
 use std::io::Read;
 use std::path::Path;
-use std::rc::Rc;
 
 use ndarray::Array2;
 
@@ -223,13 +221,16 @@ impl CsvOptions {
         self
     }
 
-    /// Lines starting with this byte are skipped. Defaults to `None` (no comment lines).
+    /// Lines starting with this byte are skipped, whatever their line ending (`\n`, `\r\n` or
+    /// a lone `\r`) and whatever they hold (quotes, delimiters). Defaults to `None` (no comment
+    /// lines). The byte is data elsewhere: inside a line or a quoted field.
     ///
     /// # Examples
     /// ```
-    /// let csv = "# made by hand\n1,2\n";
+    /// let csv = "# made by hand\n1,2\n#, \"unclosed\r3,4\r# the end";
     /// let table = autoencoder::CsvOptions::new().comment(Some(b'#')).read::<f64, _>(csv.as_bytes())?;
-    /// assert_eq!(table.data.dim(), (1, 2));
+    /// assert_eq!(table.data, ndarray::array![[1.0, 2.0], [3.0, 4.0]]);
+    /// assert_eq!(table.lines, [2, 4]);
     /// # Ok::<(), autoencoder::Error>(())
     /// ```
     #[must_use]
@@ -364,14 +365,12 @@ impl CsvOptions {
     /// assert!(matches!(err, Error::RaggedRow { line: 2, expected: 2, found: 1 }));
     /// ```
     pub fn read<F: Float, R: Read>(&self, reader: R) -> Result<Table<F>> {
-        // The csv crate's own line count skips blank lines, so count them ourselves.
-        let newlines = Rc::new(RefCell::new(Lines::default()));
+        // Comments and line numbers are handled in `LineReader`, before the csv reader.
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .delimiter(self.delimiter)
-            .comment(self.comment)
-            .from_reader(LineCounter::new(reader, self.comment, Rc::clone(&newlines)));
+            .from_reader(LineReader::new(reader, self.comment, self.delimiter));
         let mut record = csv::ByteRecord::new();
 
         // The header, or the first row, fixes the field count.
@@ -398,7 +397,7 @@ impl CsvOptions {
         let mut have_row = first_row;
         'rows: while have_row || next_record(&mut reader, &mut record)? {
             have_row = false;
-            let line = newlines.borrow_mut().line_of(&record);
+            let line = reader.get_mut().line_of(&record);
             if record.len() != n_fields {
                 return Err(Error::RaggedRow {
                     line,
@@ -527,92 +526,191 @@ fn next_record<R: Read>(reader: &mut csv::Reader<R>, record: &mut csv::ByteRecor
     })
 }
 
-/// What a [`LineCounter`] has seen ahead of the records returned so far: the byte offsets of
-/// newlines, and of line starts that may begin a record (not a line break, not a comment).
-/// Records come in order, so what lies before one is counted once and forgotten: the queues
-/// hold at most one read buffer's worth.
-#[derive(Default)]
-struct Lines {
-    newlines: VecDeque<u64>,
-    line_starts: VecDeque<u64>,
-    passed: u64,
+/// Where the lexer of a [`LineReader`] stands, mirroring the csv reader's states for its default
+/// quoting (`"` quotes, `""` inside quotes is a quote, no escape byte, any `\r` or `\n` ends a
+/// line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lexer {
+    /// At the start of a line outside quotes: a record, a blank line or a comment may begin.
+    LineStart,
+    /// At the start of a field after a delimiter.
+    FieldStart,
+    /// In a field that did not start with a quote.
+    Unquoted,
+    /// In a quoted field, where line breaks, delimiters and comment bytes are data.
+    Quoted,
+    /// After a quote in a quoted field: a second quote stands for one, anything else closes.
+    QuoteInQuoted,
+    /// In a comment line, which is dropped up to and including its line break.
+    Comment,
 }
 
-impl Lines {
+/// UTF-8 byte order mark, which some programs write at the start of a file.
+const BYTE_ORDER_MARK: [u8; 3] = [0xef, 0xbb, 0xbf];
+
+/// A reader that drops comment lines and a leading byte order mark before the csv reader sees
+/// the data, and notes the 1-based line on which each record begins.
+///
+/// The csv reader's own comment handling ends a comment only at `\n` (so a comment in a file
+/// with lone `\r` line endings swallows the rest of the file) and turns a comment on the last
+/// line, without a final line break, into an empty record; its line count skips blank lines.
+/// Dropping comments here, with quotes tracked so that a `#` inside a quoted field stays data,
+/// gives the csv reader plain records and this reader the true line numbers.
+///
+/// Memory: one entry per record start read ahead of the records returned, at most one read
+/// buffer's worth, whatever the number of blank or comment lines.
+struct LineReader<R> {
+    inner: R,
+    comment: Option<u8>,
+    delimiter: u8,
+    lexer: Lexer,
+    /// 1-based line of the next byte.
+    line: u64,
+    after_cr: bool,
+    /// Bytes passed on to the csv reader so far: the offsets its positions count.
+    passed_on: u64,
+    /// (offset passed on, line) of each record start not yet claimed by [`Self::line_of`].
+    record_starts: VecDeque<(u64, u64)>,
+    /// The first bytes of the data, read ahead to find a byte order mark; `head.0[head.1..head.2]`
+    /// is still to be passed on.
+    head: Option<([u8; 3], usize, usize)>,
+}
+
+impl<R: Read> LineReader<R> {
+    fn new(inner: R, comment: Option<u8>, delimiter: u8) -> Self {
+        Self {
+            inner,
+            comment,
+            delimiter,
+            lexer: Lexer::LineStart,
+            line: 1,
+            after_cr: false,
+            passed_on: 0,
+            record_starts: VecDeque::new(),
+            head: None,
+        }
+    }
+
     /// 1-based line on which `record` starts.
     ///
-    /// The csv reader's own line count skips blank lines, and its byte offset of a record is
-    /// the end of the previous one, blank and comment lines in between included; the record's
-    /// first byte is the first line start from there on.
+    /// The csv reader's byte position of a record is the end of the previous one; the record
+    /// starts at the first record start noted from there on.
     fn line_of(&mut self, record: &csv::ByteRecord) -> u64 {
         // The reader sets the position of every record it returns.
         let after_previous = record.position().map_or(0, csv::Position::byte);
         while self
-            .line_starts
+            .record_starts
             .front()
-            .is_some_and(|&at| at < after_previous)
+            .is_some_and(|&(at, _)| at < after_previous)
         {
-            self.line_starts.pop_front();
+            self.record_starts.pop_front();
         }
-        let first_byte = self.line_starts.front().copied().unwrap_or(after_previous);
-        while self.newlines.front().is_some_and(|&at| at < first_byte) {
-            self.newlines.pop_front();
-            self.passed += 1;
-        }
-        self.passed + 1
+        // Every record the csv reader returns starts where this lexer noted one; the current
+        // line is only a fallback that keeps a disagreement from panicking.
+        self.record_starts
+            .front()
+            .map_or(self.line, |&(_, line)| line)
     }
-}
 
-/// A reader that notes in [`Lines`] where the lines of the data passing through it begin.
-struct LineCounter<R> {
-    inner: R,
-    offset: u64,
-    after_break: bool,
-    /// Offset of a `\r` whose next byte is not known yet: a line break unless a `\n` follows.
-    pending_cr: Option<u64>,
-    comment: Option<u8>,
-    lines: Rc<RefCell<Lines>>,
-}
-
-impl<R> LineCounter<R> {
-    fn new(inner: R, comment: Option<u8>, lines: Rc<RefCell<Lines>>) -> Self {
-        Self {
-            inner,
-            offset: 0,
-            after_break: true,
-            pending_cr: None,
-            comment,
-            lines,
+    /// Reads raw bytes into `buf`, the first three of the data once checked for a byte order
+    /// mark (read ahead together, so a reader that returns one byte at a time is no different).
+    fn read_raw(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let (bytes, start, end) = match &mut self.head {
+            Some(head) => head,
+            None => {
+                let mut bytes = [0; 3];
+                let mut end = 0;
+                while end < bytes.len() {
+                    match self.inner.read(&mut bytes[end..]) {
+                        Ok(0) => break,
+                        // `n <= 3 - end` by the contract of `Read`; `min` keeps a broken reader
+                        // from making the slice below panic.
+                        Ok(n) => end = (end + n).min(bytes.len()),
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                let start = if bytes == BYTE_ORDER_MARK { 3 } else { 0 };
+                self.head.insert((bytes, start, end))
+            }
+        };
+        if start < end {
+            let n = (*end - *start).min(buf.len());
+            buf[..n].copy_from_slice(&bytes[*start..*start + n]);
+            *start += n;
+            return Ok(n);
         }
-    }
-}
-
-impl<R: Read> Read for LineCounter<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let mut lines = self.lines.borrow_mut();
-        // `n <= buf.len()` by the contract of `Read`; `get` keeps a broken reader from panicking.
-        for (i, &b) in buf.get(..n).unwrap_or_default().iter().enumerate() {
-            let at = self.offset + i as u64;
-            let is_break = b == b'\n' || b == b'\r';
-            if self.after_break && !is_break && Some(b) != self.comment {
-                lines.line_starts.push_back(at);
-            }
-            // Lines end at `\n`, `\r\n` or a lone `\r`, as the csv reader takes them.
-            if let Some(cr) = self.pending_cr.take()
-                && b != b'\n'
-            {
-                lines.newlines.push_back(cr);
-            }
-            match b {
-                b'\r' => self.pending_cr = Some(at),
-                b'\n' => lines.newlines.push_back(at),
-                _ => {}
-            }
-            self.after_break = is_break;
+        // `n <= buf.len()` by the contract of `Read`; `min` keeps a broken reader from panicking.
+        Ok(n.min(buf.len()))
+    }
+
+    /// Advances the lexer over one byte; `false` when the byte belongs to a comment line.
+    fn keep(&mut self, b: u8) -> bool {
+        let line = self.line;
+        // Lines end at `\n`, `\r\n` or a lone `\r`, as the csv reader takes them.
+        if b == b'\r' || (b == b'\n' && !self.after_cr) {
+            self.line += 1;
         }
-        self.offset += n as u64;
-        Ok(n)
+        self.after_cr = b == b'\r';
+        let is_break = b == b'\r' || b == b'\n';
+        // The order of the tests follows the csv reader's: line break, comment, quote, delimiter.
+        let state = match self.lexer {
+            // A blank line, or the rest of a line break.
+            Lexer::LineStart if is_break => return true,
+            Lexer::LineStart if Some(b) == self.comment => {
+                self.lexer = Lexer::Comment;
+                return false;
+            }
+            Lexer::Comment => {
+                if is_break {
+                    self.lexer = Lexer::LineStart;
+                }
+                return false;
+            }
+            Lexer::LineStart => {
+                self.record_starts.push_back((self.passed_on, line));
+                Lexer::FieldStart
+            }
+            state => state,
+        };
+        self.lexer = match state {
+            Lexer::FieldStart if b == b'"' => Lexer::Quoted,
+            Lexer::Quoted if b == b'"' => Lexer::QuoteInQuoted,
+            Lexer::Quoted => Lexer::Quoted,
+            Lexer::QuoteInQuoted if b == b'"' => Lexer::Quoted,
+            _ if b == self.delimiter => Lexer::FieldStart,
+            _ if is_break => Lexer::LineStart,
+            _ => Lexer::Unquoted,
+        };
+        true
+    }
+}
+
+impl<R: Read> Read for LineReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        // Zero bytes would mean the end of the data: read on while everything read is comment.
+        loop {
+            let n = self.read_raw(buf)?;
+            if n == 0 {
+                return Ok(0);
+            }
+            let mut kept = 0;
+            for i in 0..n {
+                let b = buf[i];
+                if self.keep(b) {
+                    buf[kept] = b;
+                    kept += 1;
+                    self.passed_on += 1;
+                }
+            }
+            if kept > 0 {
+                return Ok(kept);
+            }
+        }
     }
 }
 

@@ -243,3 +243,257 @@ fn f32_and_f64_read_the_same_values() {
     let narrow: Table<f32> = CsvOptions::new().read(csv.as_bytes()).unwrap();
     assert_close(&narrow.data.mapv(f64::from), &wide.data, 1e-7);
 }
+
+/// Text, whether it has a header, the rows read and the line each starts on.
+type CommentCase = (
+    &'static str,
+    bool,
+    &'static [&'static [f64]],
+    &'static [u64],
+);
+
+/// Comment lines of every kind, with every line ending: the rows pandas gives
+/// (`pd.read_csv(text, comment='#', header=None or 0, skip_blank_lines=True)`, pandas 3.1.1)
+/// and the line each starts on.
+#[test]
+fn comment_lines_give_the_rows_pandas_gives() {
+    #[rustfmt::skip]
+    let cases: &[CommentCase] = &[
+        ("1\n3\n#end", false, &[&[1.0], &[3.0]], &[1, 2]),
+        ("1\r#c\r2\r3\r", false, &[&[1.0], &[2.0], &[3.0]], &[1, 3, 4]),
+        ("1\n#c\n2\n", false, &[&[1.0], &[2.0]], &[1, 3]),
+        ("1\r\n#c\r\n2\r\n", false, &[&[1.0], &[2.0]], &[1, 3]),
+        ("#c\n1\n2", false, &[&[1.0], &[2.0]], &[2, 3]),
+        ("#c\r1\r2", false, &[&[1.0], &[2.0]], &[2, 3]),
+        ("#c\r\n1\r\n2\r\n", false, &[&[1.0], &[2.0]], &[2, 3]),
+        ("1\n2\n#c", false, &[&[1.0], &[2.0]], &[1, 2]),
+        ("1\r2\r#c\r", false, &[&[1.0], &[2.0]], &[1, 2]),
+        ("1\r\n2\r\n#c", false, &[&[1.0], &[2.0]], &[1, 2]),
+        ("1\n#c\r2\r\n#d\n\n3", false, &[&[1.0], &[2.0], &[3.0]], &[1, 3, 6]),
+        ("1,2\n#a,\"b\n3,4\n", false, &[&[1.0, 2.0], &[3.0, 4.0]], &[1, 3]),
+        ("1,2\r#\"\r3,4\r", false, &[&[1.0, 2.0], &[3.0, 4.0]], &[1, 3]),
+        ("1,2\n#,,,\n3,4\n#\n", false, &[&[1.0, 2.0], &[3.0, 4.0]], &[1, 3]),
+        ("#\n#\n1\n", false, &[&[1.0]], &[3]),
+        ("1\n\n#c\n\n2\n\n", false, &[&[1.0], &[2.0]], &[1, 5]),
+        ("\r\n\r\n1\r\r#c\r\r2", false, &[&[1.0], &[2.0]], &[3, 7]),
+        ("a,b\n#c\n1,2\n#d\n3,4", true, &[&[1.0, 2.0], &[3.0, 4.0]], &[3, 5]),
+        ("#c\na,b\n1,2\r#d\r3,4\r", true, &[&[1.0, 2.0], &[3.0, 4.0]], &[3, 5]),
+        ("#c\r\na,b\r\n#\"\r\n1,2\r\n", true, &[&[1.0, 2.0]], &[4]),
+        ("\"1\",2\n#c\n\"3\",4\n", false, &[&[1.0, 2.0], &[3.0, 4.0]], &[1, 3]),
+        ("1,2\n#end\"", false, &[&[1.0, 2.0]], &[1]),
+        ("\u{feff}#c\n1,2\n", false, &[&[1.0, 2.0]], &[2]),
+    ];
+    for &(text, header, rows, lines) in cases {
+        // `Missing::Mean` turned an empty record made of a comment into an invented row.
+        let options = CsvOptions::new()
+            .comment(Some(b'#'))
+            .has_header(header)
+            .missing(Missing::Mean);
+        let table = read(&options, text).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+        let n_cols = rows[0].len();
+        let expected = Array2::from_shape_vec(
+            (rows.len(), n_cols),
+            rows.iter().flat_map(|r| r.iter().copied()).collect(),
+        )
+        .unwrap();
+        assert_eq!(table.data, expected, "{text:?}");
+        assert_eq!(table.lines, lines, "{text:?}");
+        if header {
+            assert_eq!(table.names, ["a", "b"], "{text:?}");
+        }
+    }
+}
+
+#[test]
+fn a_comment_byte_inside_quotes_is_data() {
+    // pandas reads the same: the quoted field is `a\n#` and there are two rows.
+    let options = CsvOptions::new().comment(Some(b'#')).columns([0]);
+    for text in [
+        "1,\"a\n#\"\n2,c\n",
+        "1,\"a\r#b\"\r2,c",
+        "1,\"a\r\n#,\"\"\"\r\n2,c",
+    ] {
+        let table = read(&options, text).unwrap();
+        assert_eq!(table.data, array![[1.0], [2.0]], "{text:?}");
+        assert_eq!(table.lines, [1, 3], "{text:?}");
+    }
+    // In the middle of a line the comment byte is data, here not a number.
+    let err = read(&options, "1#c,2\n").unwrap_err();
+    assert!(
+        matches!(err, Error::NonNumericField { line: 1, column: 0, ref field } if field == "1#c")
+    );
+}
+
+/// A reader handing out its data one byte at a time, as a pipe may.
+struct OneByteAtATime<'a>(&'a [u8]);
+
+impl std::io::Read for OneByteAtATime<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match (self.0.split_first(), buf.first_mut()) {
+            (Some((&b, rest)), Some(out)) => {
+                *out = b;
+                self.0 = rest;
+                Ok(1)
+            }
+            _ => Ok(0),
+        }
+    }
+}
+
+#[test]
+fn a_byte_order_mark_is_dropped_however_the_data_arrives() {
+    let text = "\u{feff}#c\n1,2\n\u{feff}3,4\n";
+    let options = CsvOptions::new().comment(Some(b'#')).columns([1]);
+    for table in [
+        options.read::<f64, _>(text.as_bytes()).unwrap(),
+        options
+            .read::<f64, _>(OneByteAtATime(text.as_bytes()))
+            .unwrap(),
+    ] {
+        assert_eq!(table.data, array![[2.0], [4.0]]);
+        assert_eq!(table.lines, [2, 3]);
+    }
+    // Only at the start of the data.
+    let err = options
+        .columns([0])
+        .read::<f64, _>(OneByteAtATime(text.as_bytes()))
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        Error::NonNumericField {
+            line: 3,
+            column: 0,
+            ..
+        }
+    ));
+}
+
+mod generated {
+    //! Mixes of data, blank and comment lines with every line ending, checked against an
+    //! independent reading: split the text into lines, drop blank and comment lines.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    /// One generated line: numbers, nothing, or a comment with quotes and delimiters in it.
+    #[derive(Debug, Clone)]
+    enum Line {
+        Data(Vec<i32>),
+        Blank,
+        Comment(String),
+    }
+
+    fn line(n_cols: usize) -> impl Strategy<Value = Line> {
+        prop_oneof![
+            3 => prop::collection::vec(-99..100_i32, n_cols).prop_map(Line::Data),
+            1 => Just(Line::Blank),
+            2 => "[a-z\",# ]{0,6}".prop_map(Line::Comment),
+        ]
+    }
+
+    fn text(lines: &[Line], endings: &[&str], final_break: bool) -> String {
+        let mut text = String::new();
+        for (i, line) in lines.iter().enumerate() {
+            match line {
+                Line::Data(values) => {
+                    let fields: Vec<String> = values.iter().map(i32::to_string).collect();
+                    text.push_str(&fields.join(","));
+                }
+                Line::Blank => {}
+                Line::Comment(body) => {
+                    text.push('#');
+                    text.push_str(body);
+                }
+            }
+            if i + 1 < lines.len() || final_break {
+                text.push_str(endings[i % endings.len()]);
+            }
+        }
+        text
+    }
+
+    /// The oracle: (line, values) of every line neither blank nor a comment.
+    fn oracle(text: &str) -> Vec<(u64, Vec<f64>)> {
+        let mut rows = Vec::new();
+        let normalised = text.replace("\r\n", "\n").replace('\r', "\n");
+        for (i, line) in normalised.split('\n').enumerate() {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let values = line.split(',').map(|f| f.parse().unwrap()).collect();
+            rows.push((i as u64 + 1, values));
+        }
+        rows
+    }
+
+    /// The lines of `text`, each with its line break (`\r\n` is one).
+    fn line_pieces(text: &str) -> Vec<&str> {
+        let bytes = text.as_bytes();
+        let mut pieces = Vec::new();
+        let mut start = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            let end = match bytes[i] {
+                b'\r' if bytes.get(i + 1) == Some(&b'\n') => i + 2,
+                b'\r' | b'\n' => i + 1,
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            };
+            pieces.push(&text[start..end]);
+            start = end;
+            i = end;
+        }
+        pieces.push(&text[start..]);
+        pieces
+    }
+
+    proptest! {
+        #[test]
+        fn rows_and_lines_match_a_line_splitting_oracle(
+            n_cols in 1..4_usize,
+            seed_lines in prop::collection::vec(line(3), 0..20),
+            endings in prop::collection::vec(prop::sample::select(vec!["\n", "\r\n", "\r"]), 1..4),
+            final_break: bool,
+            bad in any::<prop::sample::Index>(),
+        ) {
+            let lines: Vec<Line> = seed_lines
+                .into_iter()
+                .map(|l| match l {
+                    Line::Data(v) => Line::Data(v[..n_cols].to_vec()),
+                    other => other,
+                })
+                .collect();
+            let text = text(&lines, &endings, final_break);
+            let expected = oracle(&text);
+            let options = CsvOptions::new().comment(Some(b'#')).missing(Missing::Mean);
+            let table = read(&options, &text).unwrap();
+            // However the bytes arrive.
+            let trickled = options.read(OneByteAtATime(text.as_bytes())).unwrap();
+            prop_assert_eq!(&trickled, &table);
+            let values: Vec<f64> = expected.iter().flat_map(|(_, v)| v.iter().copied()).collect();
+            let lines_kept: Vec<u64> = expected.iter().map(|(l, _)| *l).collect();
+            prop_assert_eq!(table.data.iter().copied().collect::<Vec<_>>(), values);
+            prop_assert_eq!(&table.lines, &lines_kept);
+            if !expected.is_empty() {
+                prop_assert_eq!(table.data.ncols(), n_cols);
+            }
+
+            // A non-number on one data line is reported on that line.
+            if !expected.is_empty() {
+                let (line, ref values) = expected[bad.index(expected.len())];
+                let mut corrupted = String::new();
+                for (i, piece) in line_pieces(&text).into_iter().enumerate() {
+                    if i as u64 + 1 == line {
+                        corrupted.push('x');
+                    }
+                    corrupted.push_str(piece);
+                }
+                let err = read(&options, &corrupted).unwrap_err();
+                let field = format!("x{}", values[0]);
+                prop_assert_eq!(err, Error::NonNumericField { line, column: 0, field });
+            }
+        }
+    }
+}
