@@ -75,7 +75,7 @@ struct FitArgs {
     comment: Option<char>,
 
     /// Code units. Default: the smallest size whose principal components keep 90 % of the
-    /// variance of the scaled data (said on stderr).
+    /// variance of the scaled data, at most half the inputs (said on stderr).
     #[arg(long, value_name = "K")]
     code_size: Option<usize>,
     /// Sizes of the hidden layers between the input and the code, for a deeper (stacked) model,
@@ -83,13 +83,13 @@ struct FitArgs {
     #[arg(long, value_delimiter = ',', value_name = "SIZES")]
     hidden: Vec<usize>,
     /// Hidden-unit activation.
-    #[arg(long, value_enum, default_value_t = ActivationArg::Sigmoid)]
+    #[arg(long, value_enum, default_value_t = ActivationArg::Relu)]
     activation: ActivationArg,
     /// Output activation.
     #[arg(long, value_enum, default_value_t = ActivationArg::Identity)]
     output_activation: ActivationArg,
     /// How each column is scaled before training (and when applying the model).
-    #[arg(long, value_enum, default_value_t = ScalingArg::Minmax)]
+    #[arg(long, value_enum, default_value_t = ScalingArg::Standard)]
     scaling: ScalingArg,
     /// Seed of the initial weights, the validation split and the shuffling.
     #[arg(long, default_value_t = 0)]
@@ -98,7 +98,7 @@ struct FitArgs {
     #[arg(long, value_enum, default_value_t = OptimizerArg::Adam)]
     optimizer: OptimizerArg,
     /// Learning rate.
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = 0.003)]
     learning_rate: f64,
     /// SGD momentum, in [0, 1).
     #[arg(long, default_value_t = 0.9)]
@@ -107,7 +107,7 @@ struct FitArgs {
     #[arg(long, default_value_t = 32)]
     batch_size: usize,
     /// The most epochs to train (early stopping usually ends sooner).
-    #[arg(long, default_value_t = 500)]
+    #[arg(long, default_value_t = 300)]
     epochs: usize,
     /// Fraction of rows held out to monitor training, in (0, 1); 0 trains on every row and
     /// watches the training loss.
@@ -253,8 +253,10 @@ fn fit(args: &FitArgs) -> BoxResult<()> {
     let code_size = match args.code_size {
         Some(k) => k,
         None => {
-            let k = smallest_code_keeping(full_pca.variances(), 0.9);
-            eprintln!("code size {k} (keeps 90 % of the variance)");
+            let k = smallest_code_keeping(full_pca.variances(), 0.9).min(n_inputs.div_ceil(2));
+            eprintln!(
+                "code size {k} (the principal components that keep 90 % of the variance, at most half the inputs)"
+            );
             k
         }
     };
@@ -263,7 +265,14 @@ fn fit(args: &FitArgs) -> BoxResult<()> {
         let mut progress = Progress::new(args.quiet, args.epochs);
         let report = model.fit_with_observer(x.view(), &config, &mut progress);
         progress.bar.finish_and_clear();
-        report?
+        report.map_err(|e| match e {
+            autoencoder::Error::Diverged { .. } => format!(
+                "{e}; try a smaller --learning-rate (this run: {})",
+                args.learning_rate
+            )
+            .into(),
+            e => Box::<dyn std::error::Error>::from(e),
+        })?
     };
     let rule = match args.threshold {
         Some(t) => Threshold::Fixed(t),
