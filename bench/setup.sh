@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One-command set-up of the benchmark peers' Python environment in bench/.venv (gitignored).
-#   bash bench/setup.sh              # numpy, JAX and PyTorch (pinned in bench/peers/requirements.txt)
+#   bash bench/setup.sh              # numpy, JAX and PyTorch, as bench/peers/requirements.txt pins
 #   bash bench/setup.sh --no-torch   # numpy and JAX only (PyTorch's wheel is about 4 GB)
 # PYTHON picks the interpreter the environment is made from (default: python3, 3.11 tested).
 set -euo pipefail

@@ -85,7 +85,8 @@ def check():
         x, start, ref_value, ref_params = numpy_peer.reference_run(loss)
         params = tuple(map(jnp.asarray, start))
         velocity = tuple(jnp.zeros_like(p) for p in params)
-        params, _, value = epoch_function(loss, 0.1, 0.9)(params, velocity, jnp.asarray(x[:, None, :]))
+        batches = jnp.asarray(x[:, None, :])  # [steps, 1, 9]
+        params, _, value = epoch_function(loss, 0.1, 0.9)(params, velocity, batches)
         diff = numpy_peer.max_difference(float(value), params, ref_value, ref_params)
         ok &= diff < 1e-9
         print(f"2,000 steps of batch 1 vs numpy ({loss}): max difference {diff:.1e}")

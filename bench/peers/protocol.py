@@ -60,7 +60,8 @@ def low_rank(n, d, k, seed):
 
 
 def initial_params(d, h, seed):
-    """W uniform in [-r, r), r = sqrt(6 / (d + h)), from stream 4 (row-major [h, d]); zero biases."""
+    """W uniform in [-r, r), r = sqrt(6 / (d + h)), from stream 4 (row-major [h, d]); zero
+    biases."""
     r = math.sqrt(6.0 / (d + h))
     return signed_uniform(seed, 4, (h, d)) * r, np.zeros(h), np.zeros(d)
 
