@@ -1,4 +1,13 @@
-#![doc = include_str!("../README.md")]
+// The README is the crate documentation. Its examples are written to be pasted into a user's
+// `main.rs` as they are, so they carry no hidden lines or `cfg` guards, and one of them needs the
+// `serde` feature. Doctests built without that feature therefore get a one-line crate doc
+// instead; `cargo test --all-features` (CI) runs every README example, and the rendered docs
+// (docs.rs builds with all features) always show the README.
+#![cfg_attr(any(feature = "serde", not(doctest)), doc = include_str!("../README.md"))]
+#![cfg_attr(
+    all(doctest, not(feature = "serde")),
+    doc = "Tied-weight autoencoders on ndarray (the README's examples are tested with `--all-features`)."
+)]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
@@ -17,6 +26,7 @@ mod error;
 mod float;
 mod gradient;
 #[cfg(feature = "serde")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 mod io;
 mod kernels;
 mod linalg;
@@ -26,6 +36,7 @@ mod online;
 mod pca;
 mod pipeline;
 #[cfg(feature = "safetensors")]
+#[cfg_attr(docsrs, doc(cfg(feature = "safetensors")))]
 mod safetensors_io;
 mod scaler;
 mod scaling;
@@ -41,6 +52,7 @@ pub use error::{Error, Result};
 pub use float::Float;
 pub use gradient::Gradients;
 #[cfg(feature = "serde")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 pub use io::{
     CHECKPOINT_FORMAT, MAX_MODEL_BYTES, MODEL_FORMAT, MODEL_FORMAT_VERSION, STACKED_FORMAT,
 };

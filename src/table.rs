@@ -320,9 +320,10 @@ impl CsvOptions {
     ///
     /// # Examples
     /// ```
-    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/digits.csv");
-    /// let digits = autoencoder::CsvOptions::new().columns(0..64).read_path::<f32>(path)?;
-    /// assert_eq!(digits.data.dim(), (1797, 64));
+    /// // Column 0 of the Wisconsin file (the data the crate ships): the sample ids.
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/breast-cancer-wisconsin.csv");
+    /// let ids = autoencoder::CsvOptions::new().columns(0..1).read_path::<f64>(path)?;
+    /// assert_eq!(ids.data.dim(), (699, 1));
     /// # Ok::<(), autoencoder::Error>(())
     /// ```
     pub fn read_path<F: Float>(&self, path: impl AsRef<Path>) -> Result<Table<F>> {

@@ -1,6 +1,6 @@
 //! The benchmark workloads of `BENCHMARKS.md`, shared by `examples/throughput.rs` and the
-//! criterion benches: a port of the peers' data generator (`common.py` in the shared bench
-//! folder: SplitMix64 counter streams, `lowrank_data`, `init_params`) and the workload table.
+//! criterion benches: a port of the peers' data generator (`bench/peers/protocol.py`: SplitMix64
+//! counter streams, `low_rank`, `initial_params`) and the workload table.
 //!
 //! The peers use the per-sample loss `0.5 ‖z − x‖²` averaged over the batch and classical
 //! momentum; the crate averages over all elements. Their trajectory is the crate's with the
@@ -81,7 +81,7 @@ pub fn check_generator() -> Result<(), String> {
         }
         Ok(())
     };
-    // ~/bench-venv/bin/python -c "import common; print(common.uniform01(0, 3).tolist())" etc.
+    // cd bench/peers && ../.venv/bin/python -c "import protocol as p; print(p.splitmix_uniform(0, 3).tolist())"
     close(
         "uniform01(0)",
         &uniform01(0, 3),
@@ -174,7 +174,7 @@ pub struct Workload {
     pub seed: u64,
 }
 
-/// W1..W4m, as in the peers' `common.py`.
+/// W1..W4m, as in the peers' `bench/peers/protocol.py`.
 pub const WORKLOADS: [Workload; 6] = [
     wl("W1", 9, 5, 100_000, 1, 1, 0.1, Source::LowRank { k: 3 }, 1),
     wl(
