@@ -152,7 +152,7 @@ impl fmt::Display for Column {
 /// assert_eq!(table.lines[0], 1);
 /// # Ok::<(), autoencoder::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct CsvOptions {
@@ -162,6 +162,11 @@ pub struct CsvOptions {
     columns: Option<Vec<Column>>,
     missing: Missing,
     missing_tokens: Vec<String>,
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    fill_values: Option<Vec<f64>>,
 }
 
 impl Default for CsvOptions {
@@ -188,7 +193,29 @@ impl CsvOptions {
             columns: None,
             missing: Missing::Fail,
             missing_tokens: Vec::new(),
+            fill_values: None,
         }
+    }
+
+    /// Under [`Missing::Mean`], the values to fill in, one per selected column (in the file's
+    /// units), instead of the means of the data being read: new data is then filled as the
+    /// training data was. Defaults to `None` (the means of the data being read).
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::{CsvOptions, Missing};
+    ///
+    /// let training = CsvOptions::new().missing(Missing::Mean).read::<f64, _>("1,2\n3,\n".as_bytes())?;
+    /// let means = training.data.mean_axis(ndarray::Axis(0)).unwrap();
+    /// let options = CsvOptions::new().missing(Missing::Mean).fill_values(means);
+    /// let new = options.read::<f64, _>(",7\n".as_bytes())?;
+    /// assert_eq!(new.data, ndarray::array![[2.0, 7.0]]);
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
+    #[must_use]
+    pub fn fill_values<I: IntoIterator<Item = f64>>(mut self, values: I) -> Self {
+        self.fill_values = Some(values.into_iter().collect());
+        self
     }
 
     /// Whether the first row names the columns. Defaults to `false`.
@@ -352,7 +379,9 @@ impl CsvOptions {
     ///   `1e39` overflows `f32`) and not missing;
     /// - [`Error::MissingValue`] for a missing value under [`Missing::Fail`];
     /// - [`Error::NoValuesInColumn`] under [`Missing::Mean`] for a column with every value
-    ///   missing.
+    ///   missing (without [`fill_values`](Self::fill_values));
+    /// - [`Error::LengthMismatch`] for fill values of another count than the selected
+    ///   columns, [`Error::InvalidParameter`] for a fill value that is not finite.
     ///
     /// Data with no rows is not an error: the table has zero rows.
     ///
@@ -392,6 +421,21 @@ impl CsvOptions {
         };
 
         let n_cols = selected.len();
+        if let (Missing::Mean, Some(fill)) = (self.missing, &self.fill_values) {
+            if fill.len() != n_cols {
+                return Err(Error::LengthMismatch {
+                    expected: n_cols,
+                    found: fill.len(),
+                });
+            }
+            if let Some(&bad) = fill.iter().find(|&&v| !F::cast(v).is_finite()) {
+                return Err(Error::InvalidParameter {
+                    name: "fill value",
+                    value: bad,
+                    expected: "finite",
+                });
+            }
+        }
         // Missing values are NaN until the mean fill: every parsed value is finite.
         let mut values: Vec<f64> = Vec::new();
         let mut lines: Vec<u64> = Vec::new();
@@ -424,7 +468,7 @@ impl CsvOptions {
             lines.push(line);
         }
         if self.missing == Missing::Mean {
-            fill_with_means(&mut values, &selected)?;
+            fill_with_means(&mut values, &selected, self.fill_values.as_deref())?;
         }
         let data = values.into_iter().map(F::cast).collect();
         let data = Array2::from_shape_vec((lines.len(), n_cols), data)
@@ -720,8 +764,9 @@ fn field_text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).trim().to_string()
 }
 
-/// Replaces each NaN (a missing value) by the mean of the values present in its column.
-fn fill_with_means(values: &mut [f64], selected: &[usize]) -> Result<()> {
+/// Replaces each NaN (a missing value) by `fill[k]` for the `k`-th selected column when given,
+/// else by the mean of the values present in its column.
+fn fill_with_means(values: &mut [f64], selected: &[usize], fill: Option<&[f64]>) -> Result<()> {
     let n_cols = selected.len();
     if n_cols == 0 {
         return Ok(());
@@ -731,23 +776,30 @@ fn fill_with_means(values: &mut [f64], selected: &[usize]) -> Result<()> {
         if !in_column().any(|v| v.is_nan()) {
             continue;
         }
-        // A running mean, `m += v/n - m/n`: finite for any finite values, where a plain sum (or
-        // `v - m`) could overflow.
-        let (mut mean, mut count) = (0.0_f64, 0_usize);
-        for v in in_column().filter(|v| !v.is_nan()) {
-            count += 1;
-            let n = count as f64;
-            mean += v / n - mean / n;
-        }
-        if count == 0 {
-            return Err(Error::NoValuesInColumn { column });
-        }
+        let value = match fill {
+            // `read` checked that there is one fill value per selected column.
+            Some(fill) => fill[k],
+            None => {
+                // A running mean, `m += v/n - m/n`: finite for any finite values, where a plain
+                // sum (or `v - m`) could overflow.
+                let (mut mean, mut count) = (0.0_f64, 0_usize);
+                for v in in_column().filter(|v| !v.is_nan()) {
+                    count += 1;
+                    let n = count as f64;
+                    mean += v / n - mean / n;
+                }
+                if count == 0 {
+                    return Err(Error::NoValuesInColumn { column });
+                }
+                mean
+            }
+        };
         values
             .iter_mut()
             .skip(k)
             .step_by(n_cols)
             .filter(|v| v.is_nan())
-            .for_each(|v| *v = mean);
+            .for_each(|v| *v = value);
     }
     Ok(())
 }

@@ -145,14 +145,14 @@ fn encode_reconstruct_and_info_follow_the_contract() {
     let expected: Vec<String> = (0..k).map(|i| format!("code_{i}")).collect();
     assert_eq!(header, expected.join(","));
     assert_eq!(rows.len(), 683);
-    // A sigmoid encoder's codes lie in (0, 1).
-    assert!(rows.iter().flatten().all(|&c| c > 0.0 && c < 1.0));
+    // The default ReLU encoder's codes are >= 0.
+    assert!(rows.iter().flatten().all(|&c| c >= 0.0 && c.is_finite()));
 
     let recon = path(&dir, "recon.csv");
     ok(&["reconstruct", &model, &data, "-o", &recon]);
     let (header, rows) = read_csv(&recon);
     assert_eq!(header, names);
-    // In the original units (1 to 10), not the scaled ones: the mean is far above 1.
+    // In the original units (1 to 10; mean 3.1), not the standardised ones (mean 0).
     let mean = rows.iter().flatten().sum::<f64>() / (683.0 * 9.0);
     assert!(mean > 2.0 && mean < 6.0, "{mean}");
 
@@ -161,7 +161,7 @@ fn encode_reconstruct_and_info_follow_the_contract() {
     for needle in [
         "vanilla",
         "9 inputs",
-        "min_max",
+        "standard",
         "Contamination(0.05)",
         names,
     ] {
@@ -282,5 +282,62 @@ fn bad_input_is_a_one_line_error_and_a_failure() {
     std::fs::write(&narrow, "1,2,3\n4,5,6\n").unwrap();
     let out = tool(&["score", &model, &narrow]);
     assert!(!out.status.success());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn missing_values_in_new_files_get_the_training_means() {
+    let dir = folder("mean");
+    let (model, train_scores, scores) = (
+        path(&dir, "model.json"),
+        path(&dir, "train-scores.csv"),
+        path(&dir, "scores.csv"),
+    );
+    ok(&[
+        "fit",
+        WISCONSIN,
+        "-o",
+        &model,
+        "--columns",
+        "1-9",
+        "--na",
+        "?",
+        "--missing",
+        "mean",
+        "--epochs",
+        "5",
+        "--scores",
+        &train_scores,
+    ]);
+    ok(&["score", &model, WISCONSIN, "-o", &scores]);
+    assert_eq!(
+        std::fs::read(&train_scores).unwrap(),
+        std::fs::read(&scores).unwrap()
+    );
+    let (_, rows) = read_csv(&scores);
+    assert_eq!(rows.len(), 699, "every row is kept");
+    // One row with a missing value: its own file has no mean to offer, the training data has.
+    let single = path(&dir, "single.csv");
+    std::fs::write(&single, "1,5,1,1,1,2,?,3,1,1,2\n").unwrap();
+    let filled = path(&dir, "filled.csv");
+    let mean_of_column_6 = {
+        let text = std::fs::read_to_string(WISCONSIN).unwrap();
+        let values: Vec<f64> = text
+            .lines()
+            .filter_map(|l| l.split(',').nth(6).and_then(|v| v.parse().ok()))
+            .collect();
+        values.iter().sum::<f64>() / values.len() as f64
+    };
+    std::fs::write(&filled, format!("1,5,1,1,1,2,{mean_of_column_6},3,1,1,2\n")).unwrap();
+    let (a, b) = (path(&dir, "a.csv"), path(&dir, "b.csv"));
+    ok(&["score", &model, &single, "-o", &a]);
+    ok(&["score", &model, &filled, "-o", &b]);
+    let (_, a) = read_csv(&a);
+    let (_, b) = read_csv(&b);
+    // The mean is written with all its digits but summed in another order: equal to 1e-12.
+    assert!(
+        (a[0][0] - b[0][0]).abs() <= 1e-12 * b[0][0].abs(),
+        "{a:?} {b:?}"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }

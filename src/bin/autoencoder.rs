@@ -64,7 +64,7 @@ struct FitArgs {
     #[arg(long = "na", value_name = "TOKEN")]
     na: Vec<String>,
     /// What to do with a row that has a missing value (`drop` drops it from every output too;
-    /// `mean` fills in the column's mean in the file being read).
+    /// `mean` fills in the column's mean in the training data).
     #[arg(long, value_enum, default_value_t = MissingArg::Fail)]
     missing: MissingArg,
     /// Field delimiter: one ASCII character (`\t` for tab).
@@ -287,11 +287,20 @@ fn fit(args: &FitArgs) -> BoxResult<()> {
         0.0
     };
     let names = column_names(&table, args.header);
+    // New files are filled with the training data's means, not their own.
+    let options = match args.missing {
+        MissingArg::Mean => {
+            options.fill_values(x_raw.mean_axis(ndarray::Axis(0)).unwrap_or_default())
+        }
+        _ => options,
+    };
     let loss = config.check_ref()?.loss();
     let pipeline = Pipeline::new(options, names, scaler, loss, detector)?;
     pipeline.save_json(&args.output)?;
     if let Some(path) = &args.scores {
-        write_output(&pipeline, &table.data, Output::Scores, Some(path))?;
+        // Read again with the stored options, exactly as `score` reads the file.
+        let raw = pipeline.read_path(&args.data)?;
+        write_output(&pipeline, &raw.data, Output::Scores, Some(path))?;
     }
     eprintln!("{}", summary(&pipeline, &report, mse, pca_mse, x.nrows()));
     Ok(())
