@@ -16,6 +16,9 @@ use ndarray::{ArrayBase, ArrayView2, Data, Ix2};
 /// Rows evaluated at once for the validation loss.
 pub(crate) const VALIDATION_CHUNK: usize = 1024;
 
+/// Epochs whose losses `fit` makes room for up front; longer runs grow the records as they go.
+const RESERVED_EPOCHS: usize = 1024;
+
 /// A model the loop can train: one or more tied levels `(W, b1, b2)` and a batch gradient.
 pub(crate) trait Trainable<F: Float> {
     /// Scratch buffers for batches.
@@ -278,10 +281,11 @@ where
 
     let start = Instant::now();
     observer.on_start();
-    let mut epoch_losses = Vec::with_capacity(config.epochs() - state.next_epoch);
-    let mut validation_losses = validation
-        .as_ref()
-        .map(|_| Vec::with_capacity(epoch_losses.capacity()));
+    // Room for the first epochs only: the budget may be far more than will run (`usize::MAX`
+    // to train until early stopping), so the records grow with the epochs actually run.
+    let reserved = (config.epochs() - state.next_epoch).min(RESERVED_EPOCHS);
+    let mut epoch_losses = Vec::with_capacity(reserved);
+    let mut validation_losses = validation.as_ref().map(|_| Vec::with_capacity(reserved));
     let mut stop_reason = StopReason::MaxEpochs;
     while state.next_epoch < config.epochs() {
         let epoch = state.next_epoch;
