@@ -46,6 +46,7 @@ pub use train::config::{EarlyStop, Optimizer, TrainConfig, ValidTrainConfig};
 pub use train::observer::{
     Control, EarlyStopping, EpochStats, Every, FitReport, LossHistory, Observer, StopReason,
 };
+pub use train::observer::{FnObserver, observer_fn};
 pub use train::optimizer::{Adam, AdamState, MomentumState, SgdMomentum};
 pub use train::regularize::{Contractive, Noise, Sparsity};
 pub use train::schedule::LearningRateSchedule;

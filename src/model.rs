@@ -62,6 +62,18 @@ impl<F: Float, A, O> Clone for VanillaAutoencoder<F, A, O> {
     }
 }
 
+/// Sizes and activations only: a model's weights are too many to print (read them with
+/// [`w`](VanillaAutoencoder::w), [`b1`](VanillaAutoencoder::b1), [`b2`](VanillaAutoencoder::b2)).
+///
+/// ```
+/// use autoencoder::VanillaAutoencoder;
+/// let model = VanillaAutoencoder::<f64>::new(9, 5, 0)?;
+/// assert_eq!(
+///     format!("{model:?}"),
+///     r#"VanillaAutoencoder { n_inputs: 9, n_hidden: 5, activation: "sigmoid", output_activation: "sigmoid", .. }"#
+/// );
+/// # Ok::<(), autoencoder::Error>(())
+/// ```
 impl<F: Float, A: Activation, O: Activation> fmt::Debug for VanillaAutoencoder<F, A, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("VanillaAutoencoder")
@@ -69,10 +81,7 @@ impl<F: Float, A: Activation, O: Activation> fmt::Debug for VanillaAutoencoder<F
             .field("n_hidden", &self.n_hidden())
             .field("activation", &A::NAME)
             .field("output_activation", &O::NAME)
-            .field("w", &self.w)
-            .field("b1", &self.b1)
-            .field("b2", &self.b2)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 

@@ -76,6 +76,17 @@ impl<F: Float, A, O> PartialEq for StackedAutoencoder<F, A, O> {
     }
 }
 
+/// Layer sizes and activations only, no weights.
+///
+/// ```
+/// use autoencoder::{StackedAutoencoder, Tanh};
+/// let stack = StackedAutoencoder::<f32, Tanh>::new(&[8, 4, 2], 0)?;
+/// assert_eq!(
+///     format!("{stack:?}"),
+///     r#"StackedAutoencoder { layer_sizes: [8, 4, 2], activation: "tanh", output_activation: "tanh", .. }"#
+/// );
+/// # Ok::<(), autoencoder::Error>(())
+/// ```
 impl<F: Float, A: Activation, O: Activation> fmt::Debug for StackedAutoencoder<F, A, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StackedAutoencoder")
