@@ -4,12 +4,14 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use crate::gradient::ParamSlices;
-use ndarray::{Array1, Array2, ArrayBase, ArrayView1, ArrayView2, Axis, Data, Ix2};
+use ndarray::{
+    Array, Array1, Array2, ArrayBase, ArrayView1, ArrayView2, Axis, Data, Dimension, Ix2,
+};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::activation::is_sigmoid;
-use crate::gradient::{Gradients, Workspace};
+use crate::gradient::{Gradients, Workspace, element_count, try_filled, try_with_capacity};
 use crate::online;
 use crate::train::regularize;
 use crate::train::state::{LevelOptimizer, TrainState, Update};
@@ -99,7 +101,8 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
     /// seed gives the same weights on every platform, in `f32` and `f64` alike (rounded).
     ///
     /// # Errors
-    /// [`Error::ZeroInputs`] or [`Error::ZeroHiddenUnits`].
+    /// [`Error::ZeroInputs`] or [`Error::ZeroHiddenUnits`]; [`Error::AllocationFailed`] when
+    /// the `n_hidden · n_inputs` weights overflow `usize` or cannot be allocated.
     ///
     /// # Examples
     /// ```
@@ -115,17 +118,14 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
         if n_hidden == 0 {
             return Err(Error::ZeroHiddenUnits);
         }
-        let bound = (6.0 / (n_inputs + n_hidden) as f64).sqrt();
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let w = Array2::from_shape_simple_fn((n_hidden, n_inputs), || {
-            let unit = (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
-            F::cast(bound * (2.0 * unit - 1.0))
-        });
-        Ok(Self::from_valid_parts(
+        let (w, b1, b2) = initial_parts(n_inputs, n_hidden, &mut rng)?;
+        Ok(Self {
             w,
-            Array1::zeros(n_hidden),
-            Array1::zeros(n_inputs),
-        ))
+            b1,
+            b2,
+            activations: PhantomData,
+        })
     }
 
     /// A model from explicit parameters `W: [n_hidden, n_inputs]`, `b1: [n_hidden]`,
@@ -133,7 +133,8 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
     ///
     /// # Errors
     /// [`Error::InconsistentParts`] when the shapes do not fit together (or a dimension is zero),
-    /// [`Error::NonFiniteParameter`] when a value is NaN or infinite.
+    /// [`Error::NonFiniteParameter`] when a value is NaN or infinite, [`Error::AllocationFailed`]
+    /// when an array not in standard layout cannot be copied into one.
     ///
     /// # Examples
     /// ```
@@ -163,24 +164,13 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
                 return Err(Error::NonFiniteParameter { name });
             }
         }
-        Ok(Self::from_valid_parts(w, b1, b2))
-    }
-
-    fn from_valid_parts(w: Array2<F>, b1: Array1<F>, b2: Array1<F>) -> Self {
         // The trainer works on contiguous row-major slices.
-        let w = if w.is_standard_layout() {
-            w
-        } else {
-            w.as_standard_layout().into_owned()
-        };
-        let b1 = b1.as_standard_layout().into_owned();
-        let b2 = b2.as_standard_layout().into_owned();
-        Self {
-            w,
-            b1,
-            b2,
+        Ok(Self {
+            w: standard_layout(w, "W")?,
+            b1: standard_layout(b1, "b1")?,
+            b2: standard_layout(b2, "b2")?,
             activations: PhantomData,
-        }
+        })
     }
 
     /// The parameters `(W, b1, b2)`, consuming the model.
@@ -274,8 +264,8 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
         let rows: Vec<usize> = (0..x.nrows()).collect();
         let data = x.as_standard_layout();
         let data = data.as_slice().expect("standard layout is contiguous");
-        let mut workspace = Workspace::new(self.n_inputs(), self.n_hidden(), rows.len());
-        let mut grads = Gradients::zeros(self.n_inputs(), self.n_hidden());
+        let mut workspace = Workspace::try_new(self.n_inputs(), self.n_hidden(), rows.len())?;
+        let mut grads = Gradients::try_zeros(self.n_inputs(), self.n_hidden(), "gradients")?;
         workspace.load_rows(data, &rows);
         let params = (self.slice_w(), self.slice_b1(), self.slice_b2());
         let value = workspace.loss_and_gradient::<A, O>(params, rows.len(), loss, &mut grads);
@@ -448,8 +438,8 @@ impl<F: Float, A: Activation, O: Activation> Trainable<F> for VanillaAutoencoder
         )
     }
 
-    fn workspace(&self, capacity: usize) -> Workspace<F> {
-        Workspace::new(self.n_inputs(), self.n_hidden(), capacity)
+    fn workspace(&self, capacity: usize) -> Result<Workspace<F>> {
+        Workspace::try_new(self.n_inputs(), self.n_hidden(), capacity)
     }
 
     // Inlined into the loop: online training calls it once per sample.
@@ -534,6 +524,41 @@ impl<F: Float, A: Activation, O: Activation> Trainable<F> for VanillaAutoencoder
         workspace.forward::<A>(self.level_params(0), rows.len());
         workspace.output_delta::<O>(loss, rows.len())
     }
+}
+
+/// Glorot-uniform weights `W: [n_hidden, n_inputs]` drawn from `rng` (row by row, each value
+/// from the top 53 bits of one 64-bit output) and zero biases, or [`Error::AllocationFailed`].
+pub(crate) fn initial_parts<F: Float>(
+    n_inputs: usize,
+    n_hidden: usize,
+    rng: &mut ChaCha8Rng,
+) -> Result<(Array2<F>, Array1<F>, Array1<F>)> {
+    let n_weights = element_count(n_hidden, n_inputs, "W")?;
+    let mut w = try_with_capacity(n_weights, "W")?;
+    let bound = (6.0 / (n_inputs as f64 + n_hidden as f64)).sqrt();
+    w.extend((0..n_weights).map(|_| {
+        let unit = (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+        F::cast(bound * (2.0 * unit - 1.0))
+    }));
+    // `w` holds exactly `n_hidden · n_inputs` values, whose size in bytes fits `isize`.
+    let w = Array2::from_shape_vec((n_hidden, n_inputs), w).expect("length matches the shape");
+    let b1 = Array1::from_vec(try_filled(n_hidden, F::zero(), "b1")?);
+    let b2 = Array1::from_vec(try_filled(n_inputs, F::zero(), "b2")?);
+    Ok((w, b1, b2))
+}
+
+/// `a` itself when it is in standard layout, else a standard-layout copy allocated fallibly.
+fn standard_layout<F: Float, D: Dimension>(
+    a: Array<F, D>,
+    what: &'static str,
+) -> Result<Array<F, D>> {
+    if a.is_standard_layout() {
+        return Ok(a);
+    }
+    let mut values = try_with_capacity(a.len(), what)?;
+    values.extend(a.iter().copied());
+    // `values` holds `a`'s elements in logical order, as many as its shape has.
+    Ok(Array::from_shape_vec(a.raw_dim(), values).expect("length matches the shape"))
 }
 
 /// Each row's mean over its columns of `(z − x)²`, reusing `z`'s buffer.

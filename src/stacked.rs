@@ -4,13 +4,13 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use ndarray::{Array1, Array2, ArrayBase, ArrayView1, ArrayView2, Data, Ix2};
-use rand::{Rng, SeedableRng};
+use ndarray::{Array, Array1, Array2, ArrayBase, ArrayView1, ArrayView2, Data, Ix2};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::gradient::{Gradients, ParamSlices};
+use crate::gradient::{Gradients, ParamSlices, element_count, try_filled, try_with_capacity};
 use crate::linalg::{self, Op};
-use crate::model::row_mean_squared_errors;
+use crate::model::{initial_parts, row_mean_squared_errors};
 use crate::train::state::TrainState;
 use crate::train::trainer::{self, Trainable};
 use crate::{
@@ -24,6 +24,23 @@ struct Level<F> {
     w: Array2<F>,
     b1: Array1<F>,
     b2: Array1<F>,
+}
+
+impl<F: Float> Level<F> {
+    /// A copy, or [`Error::AllocationFailed`] (a level may take most of the memory there is).
+    fn try_clone(&self) -> Result<Self> {
+        fn copy<F: Float, D: ndarray::Dimension>(a: &Array<F, D>) -> Result<Array<F, D>> {
+            let mut values = try_with_capacity(a.len(), "a level's parameters")?;
+            values.extend_from_slice(slice(a));
+            // As many values as the shape has, in its (standard) order.
+            Ok(Array::from_shape_vec(a.raw_dim(), values).expect("length matches the shape"))
+        }
+        Ok(Self {
+            w: copy(&self.w)?,
+            b1: copy(&self.b1)?,
+            b2: copy(&self.b2)?,
+        })
+    }
 }
 
 /// A stack of tied-weight levels: layer sizes `[n_0, n_1, …, n_L]` give `L` levels, level `k`
@@ -103,7 +120,9 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
     /// biases zero.
     ///
     /// # Errors
-    /// [`Error::InvalidLayerSizes`] for fewer than two sizes or a zero size.
+    /// [`Error::InvalidLayerSizes`] for fewer than two sizes or a zero size;
+    /// [`Error::AllocationFailed`] when a level's weights overflow `usize` or cannot be
+    /// allocated.
     pub fn new(layer_sizes: &[usize], seed: u64) -> Result<Self> {
         if layer_sizes.len() < 2 || layer_sizes.contains(&0) {
             return Err(Error::InvalidLayerSizes(layer_sizes.to_vec()));
@@ -112,21 +131,12 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
             .windows(2)
             .enumerate()
             .map(|(k, pair)| {
-                let (n_inputs, n_hidden) = (pair[0], pair[1]);
-                let bound = (6.0 / (n_inputs + n_hidden) as f64).sqrt();
                 let mut rng = ChaCha8Rng::seed_from_u64(seed);
                 rng.set_stream(k as u64);
-                let w = Array2::from_shape_simple_fn((n_hidden, n_inputs), || {
-                    let unit = (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
-                    F::cast(bound * (2.0 * unit - 1.0))
-                });
-                Level {
-                    w,
-                    b1: Array1::zeros(n_hidden),
-                    b2: Array1::zeros(n_inputs),
-                }
+                let (w, b1, b2) = initial_parts(pair[0], pair[1], &mut rng)?;
+                Ok(Level { w, b1, b2 })
             })
-            .collect();
+            .collect::<Result<_>>()?;
         Ok(Self {
             levels,
             activations: PhantomData,
@@ -272,8 +282,8 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
         let data = x.as_standard_layout();
         let data = data.as_slice().expect("standard layout is contiguous");
         let rows: Vec<usize> = (0..x.nrows()).collect();
-        let mut workspace = self.workspace(rows.len());
-        let mut grads = self.zero_gradients();
+        let mut workspace = self.workspace(rows.len())?;
+        let mut grads = self.zero_gradients()?;
         workspace.load_rows(data, &rows);
         let value = workspace.loss_and_gradient::<A, O>(&self.levels, rows.len(), loss, &mut grads);
         Ok((value, grads))
@@ -297,7 +307,7 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
         let mut reports = Vec::with_capacity(self.levels.len());
         let mut codes: Option<Array2<F>> = None;
         for k in 0..self.levels.len() {
-            let Level { w, b1, b2 } = self.levels[k].clone();
+            let Level { w, b1, b2 } = self.levels[k].try_clone()?;
             let (report, trained) = if k == 0 {
                 let mut model = VanillaAutoencoder::<F, A, O>::from_parts(w, b1, b2)?;
                 let report = model.fit(x, config)?;
@@ -389,10 +399,10 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
         trainer::fit(self, x, None, config, Some(state), observer)
     }
 
-    fn zero_gradients(&self) -> Vec<Gradients<F>> {
+    fn zero_gradients(&self) -> Result<Vec<Gradients<F>>> {
         self.levels
             .iter()
-            .map(|l| Gradients::zeros(l.w.ncols(), l.w.nrows()))
+            .map(|l| Gradients::try_zeros(l.w.ncols(), l.w.nrows(), "gradients"))
             .collect()
     }
 }
@@ -613,27 +623,26 @@ impl<F: Float, A: Activation, O: Activation> Trainable<F> for StackedAutoencoder
         )
     }
 
-    fn workspace(&self, capacity: usize) -> StackWorkspace<F> {
+    fn workspace(&self, capacity: usize) -> Result<StackWorkspace<F>> {
+        const WHAT: &str = "training buffers";
+        let zeros = |width| try_filled(element_count(width, capacity, WHAT)?, F::zero(), WHAT);
         let widest = self.layer_sizes().into_iter().max().unwrap_or(0);
-        StackWorkspace {
+        Ok(StackWorkspace {
             n_inputs: self.n_inputs(),
-            inputs: vec![F::zero(); self.n_inputs() * capacity],
+            inputs: zeros(self.n_inputs())?,
             targets: Vec::new(),
             encoded: self
                 .levels
                 .iter()
-                .map(|l| vec![F::zero(); l.w.nrows() * capacity])
-                .collect(),
+                .map(|l| zeros(l.w.nrows()))
+                .collect::<Result<_>>()?,
             decoded: self
                 .levels
                 .iter()
-                .map(|l| vec![F::zero(); l.w.ncols() * capacity])
-                .collect(),
-            delta: [
-                vec![F::zero(); widest * capacity],
-                vec![F::zero(); widest * capacity],
-            ],
-        }
+                .map(|l| zeros(l.w.ncols()))
+                .collect::<Result<_>>()?,
+            delta: [zeros(widest)?, zeros(widest)?],
+        })
     }
 
     fn batch_gradient(
