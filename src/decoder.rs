@@ -1,26 +1,8 @@
 //! The decoder `Z = f(Y W + b2)`, with the encoder's `W` transposed, and its share of the
 //! backward pass.
 
-use ndarray::{Array1, Array2, ArrayBase, Data, Ix2};
-
+use crate::Float;
 use crate::linalg::{self, Op};
-use crate::{Activation, Float, encoder};
-
-/// `Z = f(Y W + b2)` for row-major codes `Y: [n_samples, n_hidden]`.
-pub(crate) fn decode<F, O, S>(w: &Array2<F>, b2: &Array1<F>, y: &ArrayBase<S, Ix2>) -> Array2<F>
-where
-    F: Float,
-    O: Activation,
-    S: Data<Elem = F>,
-{
-    let mut z = y.dot(w);
-    z += b2;
-    match z.as_slice_memory_order_mut() {
-        Some(values) => encoder::activate_in_place::<F, O>(values),
-        None => z.mapv_inplace(O::apply),
-    }
-    z
-}
 
 /// Lane-major output logits: `a2t = Wᵀ yt + b2`, `yt: [n_hidden, lanes]`, `a2t: [n_inputs, lanes]`.
 /// The output activation is left to the loss, which needs the logits.

@@ -1,26 +1,8 @@
 //! The encoder `Y = f(X Wᵀ + b1)` and its share of the backward pass.
 
-use ndarray::{Array1, Array2, ArrayBase, Data, Ix2};
-
 use crate::activation::is_sigmoid;
 use crate::linalg::{self, Op};
 use crate::{Activation, Float, kernels};
-
-/// `Y = f(X Wᵀ + b1)` for row-major data `X: [n_samples, n_inputs]`.
-pub(crate) fn encode<F, A, S>(w: &Array2<F>, b1: &Array1<F>, x: &ArrayBase<S, Ix2>) -> Array2<F>
-where
-    F: Float,
-    A: Activation,
-    S: Data<Elem = F>,
-{
-    let mut y = x.dot(&w.t());
-    y += b1;
-    match y.as_slice_memory_order_mut() {
-        Some(values) => activate_in_place::<F, A>(values),
-        None => y.mapv_inplace(A::apply),
-    }
-    y
-}
 
 /// Applies `A` to every element, with the vectorised sigmoid where there is one.
 #[inline(always)]

@@ -13,6 +13,7 @@ mod encoder;
 mod error;
 mod float;
 mod gradient;
+mod inference;
 #[cfg(feature = "serde")]
 mod io;
 mod kernels;

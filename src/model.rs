@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 
 use crate::gradient::ParamSlices;
 use ndarray::{
-    Array, Array1, Array2, ArrayBase, ArrayView1, ArrayView2, Axis, Data, Dimension, Ix2,
+    Array, Array1, Array2, ArrayBase, ArrayView1, ArrayView2, Data, Dimension, Ix1, Ix2,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -18,7 +18,7 @@ use crate::train::state::{LevelOptimizer, TrainState, Update};
 use crate::train::trainer::{self, Trainable};
 use crate::{
     Activation, Error, FitReport, Float, Loss, Observer, Result, Sigmoid, TrainConfig,
-    ValidTrainConfig, decoder, encoder, validate,
+    ValidTrainConfig, inference, kernels, validate,
 };
 
 /// A tied-weight autoencoder with one hidden layer.
@@ -203,34 +203,48 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
         self.b2.view()
     }
 
-    /// Codes `Y = f(X Wᵀ + b1)`, `[n_samples, n_hidden]`.
+    /// Codes `Y = f(X Wᵀ + b1)`, `[n_samples, n_hidden]`. Each row equals
+    /// [`encode_row`](Self::encode_row) of the sample, bit for bit.
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] unless `x` has `n_inputs` columns; [`Error::NonFiniteInput`].
     pub fn encode<S: Data<Elem = F>>(&self, x: &ArrayBase<S, Ix2>) -> Result<Array2<F>> {
         self.check_data(x, self.n_inputs())?;
-        Ok(encoder::encode::<F, A, S>(&self.w, &self.b1, x))
+        let encoder = self.encoder();
+        Ok(inference::map_rows(x, self.n_hidden(), |row, out| {
+            inference::encode_into::<F, A>(encoder, row, out);
+        }))
     }
 
-    /// Reconstructions `Z = g(Y W + b2)` from codes `Y: [n_samples, n_hidden]`.
+    /// Reconstructions `Z = g(Y W + b2)` from codes `Y: [n_samples, n_hidden]`. Each row
+    /// equals [`decode_row`](Self::decode_row) of the code, bit for bit.
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] unless `y` has `n_hidden` columns; [`Error::NonFiniteInput`].
     pub fn decode<S: Data<Elem = F>>(&self, y: &ArrayBase<S, Ix2>) -> Result<Array2<F>> {
         self.check_data(y, self.n_hidden())?;
-        Ok(decoder::decode::<F, O, S>(&self.w, &self.b2, y))
+        let decoder = self.decoder();
+        Ok(inference::map_rows(y, self.n_inputs(), |row, out| {
+            inference::decode_into::<F, O>(decoder, row, out);
+        }))
     }
 
-    /// Reconstructions of `x`, `[n_samples, n_inputs]`: `decode(encode(x))`.
+    /// Reconstructions of `x`, `[n_samples, n_inputs]`: `decode(encode(x))`. Each row equals
+    /// [`reconstruct_row`](Self::reconstruct_row) of the sample, bit for bit.
     ///
     /// # Errors
     /// As [`encode`](Self::encode).
     pub fn reconstruct<S: Data<Elem = F>>(&self, x: &ArrayBase<S, Ix2>) -> Result<Array2<F>> {
-        let y = self.encode(x)?;
-        Ok(decoder::decode::<F, O, _>(&self.w, &self.b2, &y))
+        self.check_data(x, self.n_inputs())?;
+        let mut hidden = vec![F::zero(); self.n_hidden()];
+        Ok(inference::map_rows(x, self.n_inputs(), |row, out| {
+            self.reconstruct_into(row, &mut hidden, out);
+        }))
     }
 
     /// Each row's reconstruction error: the mean over `n_inputs` of `(z − x)²`, `[n_samples]`.
+    /// Each value equals [`reconstruction_error_row`](Self::reconstruction_error_row) of the
+    /// sample, bit for bit.
     ///
     /// # Errors
     /// As [`encode`](Self::encode).
@@ -238,7 +252,149 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
         &self,
         x: &ArrayBase<S, Ix2>,
     ) -> Result<Array1<F>> {
-        Ok(row_mean_squared_errors(self.reconstruct(x)?, x))
+        self.check_data(x, self.n_inputs())?;
+        let mut buffer = vec![F::zero(); self.n_hidden() + self.n_inputs()];
+        Ok(inference::map_rows_to_values(x, |row| {
+            self.reconstruction_error_in(row, &mut buffer)
+        }))
+    }
+
+    /// The code `y = f(W x + b1)` of one sample `x: [n_inputs]` (an owned array or a view, in
+    /// any memory order), `[n_hidden]`: the same values as the sample's row of
+    /// [`encode`](Self::encode). Allocates the result only.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] unless `x` has `n_inputs` values; [`Error::NonFiniteInput`]
+    /// (with row 0).
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::VanillaAutoencoder;
+    /// use ndarray::array;
+    ///
+    /// let model = VanillaAutoencoder::<f64>::new(3, 2, 7)?;
+    /// let x = array![[0.1, 0.5, 0.9], [1.0, 0.0, 0.5]];
+    /// let code = model.encode_row(&x.row(1))?;
+    /// assert_eq!(code, model.encode(&x)?.row(1));
+    /// assert_eq!(model.decode_row(&code)?, model.reconstruct_row(&x.row(1))?);
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
+    pub fn encode_row<S: Data<Elem = F>>(&self, x: &ArrayBase<S, Ix1>) -> Result<Array1<F>> {
+        inference::check_row(x, self.n_inputs())?;
+        let mut out = vec![F::zero(); self.n_hidden()];
+        kernels::vectorized(
+            #[inline(always)]
+            || inference::encode_into::<F, A>(self.encoder(), x.view(), &mut out),
+        );
+        Ok(Array1::from_vec(out))
+    }
+
+    /// The reconstruction `z = g(Wᵀ y + b2)` of one code `y: [n_hidden]`, `[n_inputs]`: the
+    /// same values as the code's row of [`decode`](Self::decode). Allocates the result only.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] unless `y` has `n_hidden` values; [`Error::NonFiniteInput`].
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::VanillaAutoencoder;
+    /// use ndarray::array;
+    ///
+    /// let model = VanillaAutoencoder::<f32>::new(3, 2, 7)?;
+    /// let z = model.decode_row(&array![0.25, 0.75])?;
+    /// assert_eq!(z, model.decode(&array![[0.25, 0.75]])?.row(0));
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
+    pub fn decode_row<S: Data<Elem = F>>(&self, y: &ArrayBase<S, Ix1>) -> Result<Array1<F>> {
+        inference::check_row(y, self.n_hidden())?;
+        let mut out = vec![F::zero(); self.n_inputs()];
+        kernels::vectorized(
+            #[inline(always)]
+            || inference::decode_into::<F, O>(self.decoder(), y.view(), &mut out),
+        );
+        Ok(Array1::from_vec(out))
+    }
+
+    /// The reconstruction of one sample `x: [n_inputs]`, `[n_inputs]`: the same values as the
+    /// sample's row of [`reconstruct`](Self::reconstruct). One allocation, of
+    /// `n_inputs + n_hidden` values: the result and, past its end, the code on the way.
+    ///
+    /// # Errors
+    /// As [`encode_row`](Self::encode_row).
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::VanillaAutoencoder;
+    /// use ndarray::array;
+    ///
+    /// let model = VanillaAutoencoder::<f64>::new(3, 2, 7)?;
+    /// let x = array![0.1, 0.5, 0.9];
+    /// assert_eq!(model.reconstruct_row(&x)?.len(), 3);
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
+    pub fn reconstruct_row<S: Data<Elem = F>>(&self, x: &ArrayBase<S, Ix1>) -> Result<Array1<F>> {
+        inference::check_row(x, self.n_inputs())?;
+        let mut buffer = vec![F::zero(); self.n_inputs() + self.n_hidden()];
+        let (out, hidden) = buffer.split_at_mut(self.n_inputs());
+        kernels::vectorized(
+            #[inline(always)]
+            || self.reconstruct_into(x.view(), hidden, out),
+        );
+        buffer.truncate(self.n_inputs());
+        Ok(Array1::from_vec(buffer))
+    }
+
+    /// The reconstruction error of one sample `x: [n_inputs]`: the mean over `n_inputs` of
+    /// `(z − x)²`, the same value as the sample's entry of
+    /// [`reconstruction_errors`](Self::reconstruction_errors). One allocation (of
+    /// `n_inputs + n_hidden` values, freed before it returns).
+    ///
+    /// # Errors
+    /// As [`encode_row`](Self::encode_row).
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::VanillaAutoencoder;
+    /// use ndarray::array;
+    ///
+    /// let model = VanillaAutoencoder::<f64>::new(3, 2, 7)?;
+    /// let x = array![[0.1, 0.5, 0.9]];
+    /// let error = model.reconstruction_error_row(&x.row(0))?;
+    /// assert_eq!(error, model.reconstruction_errors(&x)?[0]);
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
+    pub fn reconstruction_error_row<S: Data<Elem = F>>(&self, x: &ArrayBase<S, Ix1>) -> Result<F> {
+        inference::check_row(x, self.n_inputs())?;
+        let mut buffer = vec![F::zero(); self.n_inputs() + self.n_hidden()];
+        Ok(kernels::vectorized(
+            #[inline(always)]
+            || self.reconstruction_error_in(x.view(), &mut buffer),
+        ))
+    }
+
+    /// `W` and `b1` as row-major slices.
+    fn encoder(&self) -> (&[F], &[F]) {
+        (self.slice_w(), self.slice_b1())
+    }
+
+    /// `W` and `b2` as row-major slices.
+    fn decoder(&self) -> (&[F], &[F]) {
+        (self.slice_w(), self.slice_b2())
+    }
+
+    /// The reconstruction of `x` in `out` (`[n_inputs]`), through `hidden` (`[n_hidden]`).
+    #[inline(always)]
+    fn reconstruct_into(&self, x: ArrayView1<'_, F>, hidden: &mut [F], out: &mut [F]) {
+        inference::encode_into::<F, A>(self.encoder(), x, hidden);
+        inference::decode_into::<F, O>(self.decoder(), ArrayView1::from(&*hidden), out);
+    }
+
+    /// The reconstruction error of `x`, through `buffer` (`[n_inputs + n_hidden]`).
+    #[inline(always)]
+    fn reconstruction_error_in(&self, x: ArrayView1<'_, F>, buffer: &mut [F]) -> F {
+        let (out, hidden) = buffer.split_at_mut(self.n_inputs());
+        self.reconstruct_into(x, hidden, out);
+        inference::mean_squared_error(out, x)
     }
 
     /// The mean loss over all elements of `x` (the quantity `fit` minimises for one batch).
@@ -559,15 +715,4 @@ fn standard_layout<F: Float, D: Dimension>(
     values.extend(a.iter().copied());
     // `values` holds `a`'s elements in logical order, as many as its shape has.
     Ok(Array::from_shape_vec(a.raw_dim(), values).expect("length matches the shape"))
-}
-
-/// Each row's mean over its columns of `(z − x)²`, reusing `z`'s buffer.
-pub(crate) fn row_mean_squared_errors<F: Float, S: Data<Elem = F>>(
-    mut z: Array2<F>,
-    x: &ArrayBase<S, Ix2>,
-) -> Array1<F> {
-    z -= x;
-    z.mapv_inplace(|d| d * d);
-    let n_columns = F::cast(z.ncols() as f64);
-    z.sum_axis(Axis(1)).mapv(|s| s / n_columns)
 }

@@ -3,20 +3,30 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::ops::Range;
 
-use ndarray::{Array, Array1, Array2, ArrayBase, ArrayView1, ArrayView2, Data, Ix2};
+use ndarray::{Array, Array1, Array2, ArrayBase, ArrayView1, ArrayView2, Data, Ix1, Ix2};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::gradient::{Gradients, ParamSlices, element_count, try_filled, try_with_capacity};
 use crate::linalg::{self, Op};
-use crate::model::{initial_parts, row_mean_squared_errors};
+use crate::model::initial_parts;
 use crate::train::state::TrainState;
 use crate::train::trainer::{self, Trainable};
 use crate::{
     Activation, Error, FitReport, Float, Loss, Observer, Result, Sigmoid, TrainConfig,
-    ValidTrainConfig, VanillaAutoencoder, decoder, encoder, loss, validate,
+    ValidTrainConfig, VanillaAutoencoder, decoder, encoder, inference, kernels, loss, validate,
 };
+
+/// Which way a level maps a sample.
+#[derive(Debug, Clone, Copy)]
+enum Pass {
+    /// `h_k = f(W_k h_{k−1} + b1_k)`.
+    Encode,
+    /// `g_{k−1} = f(W_kᵀ g_k + b2_k)` (the output activation for the bottom level).
+    Decode,
+}
 
 /// One tied level: `W: [n_hidden, n_inputs]`, `b1: [n_hidden]`, `b2: [n_inputs]`.
 #[derive(Debug, Clone, PartialEq)]
@@ -209,47 +219,42 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
         (l.w.view(), l.b1.view(), l.b2.view())
     }
 
-    /// Codes of the top level, `[n_samples, n_code]`.
+    /// Codes of the top level, `[n_samples, n_code]`. Each row equals
+    /// [`encode_row`](Self::encode_row) of the sample, bit for bit.
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] unless `x` has `n_inputs` columns; [`Error::NonFiniteInput`].
     pub fn encode<S: Data<Elem = F>>(&self, x: &ArrayBase<S, Ix2>) -> Result<Array2<F>> {
         validate::columns(x, self.n_inputs())?;
         validate::finite(x)?;
-        let mut h = encoder::encode::<F, A, S>(&self.levels[0].w, &self.levels[0].b1, x);
-        for level in &self.levels[1..] {
-            h = encoder::encode::<F, A, _>(&level.w, &level.b1, &h);
-        }
-        Ok(h)
+        Ok(self.map_rows(x, self.n_code(), Self::encoding))
     }
 
-    /// Reconstructions from top-level codes `[n_samples, n_code]`.
+    /// Reconstructions from top-level codes `[n_samples, n_code]`. Each row equals
+    /// [`decode_row`](Self::decode_row) of the code, bit for bit.
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] unless `codes` has `n_code` columns; [`Error::NonFiniteInput`].
     pub fn decode<S: Data<Elem = F>>(&self, codes: &ArrayBase<S, Ix2>) -> Result<Array2<F>> {
         validate::columns(codes, self.n_code())?;
         validate::finite(codes)?;
-        let mut g = codes.to_owned();
-        for level in self.levels[1..].iter().rev() {
-            g = decoder::decode::<F, A, _>(&level.w, &level.b2, &g);
-        }
-        Ok(decoder::decode::<F, O, _>(
-            &self.levels[0].w,
-            &self.levels[0].b2,
-            &g,
-        ))
+        Ok(self.map_rows(codes, self.n_inputs(), Self::decoding))
     }
 
-    /// Reconstructions of `x`: `decode(encode(x))`.
+    /// Reconstructions of `x`: `decode(encode(x))`. Each row equals
+    /// [`reconstruct_row`](Self::reconstruct_row) of the sample, bit for bit.
     ///
     /// # Errors
     /// As [`encode`](Self::encode).
     pub fn reconstruct<S: Data<Elem = F>>(&self, x: &ArrayBase<S, Ix2>) -> Result<Array2<F>> {
-        self.decode(&self.encode(x)?)
+        validate::columns(x, self.n_inputs())?;
+        validate::finite(x)?;
+        Ok(self.map_rows(x, self.n_inputs(), Self::round_trip))
     }
 
-    /// Each row's reconstruction error: the mean over `n_inputs` of `(z − x)²`.
+    /// Each row's reconstruction error: the mean over `n_inputs` of `(z − x)²`. Each value
+    /// equals [`reconstruction_error_row`](Self::reconstruction_error_row) of the sample, bit
+    /// for bit.
     ///
     /// # Errors
     /// As [`encode`](Self::encode).
@@ -257,7 +262,212 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
         &self,
         x: &ArrayBase<S, Ix2>,
     ) -> Result<Array1<F>> {
-        Ok(row_mean_squared_errors(self.reconstruct(x)?, x))
+        validate::columns(x, self.n_inputs())?;
+        validate::finite(x)?;
+        let mut buffer = self.row_buffer();
+        Ok(inference::map_rows_to_values(x, |row| {
+            let z = self.run_row(row, Self::round_trip(self.n_levels()), &mut buffer);
+            inference::mean_squared_error(&buffer[z], row)
+        }))
+    }
+
+    /// The code of one sample `x: [n_inputs]` (an owned array or a view, in any memory
+    /// order), `[n_code]`: the same values as the sample's row of [`encode`](Self::encode).
+    ///
+    /// One allocation: the result, with room for twice the widest layer, in whose two halves
+    /// the levels' outputs take turns (the result keeps that capacity).
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] unless `x` has `n_inputs` values; [`Error::NonFiniteInput`]
+    /// (with row 0).
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::StackedAutoencoder;
+    /// use ndarray::Array2;
+    ///
+    /// let stack = StackedAutoencoder::<f64>::new(&[6, 4, 2], 0)?;
+    /// let x = Array2::from_shape_fn((3, 6), |(i, j)| ((i + j) % 3) as f64 / 2.0);
+    /// let code = stack.encode_row(&x.row(2))?;
+    /// assert_eq!(code, stack.encode(&x)?.row(2));
+    /// assert_eq!(stack.decode_row(&code)?, stack.reconstruct_row(&x.row(2))?);
+    /// assert_eq!(stack.reconstruction_error_row(&x.row(2))?, stack.reconstruction_errors(&x)?[2]);
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
+    pub fn encode_row<S: Data<Elem = F>>(&self, x: &ArrayBase<S, Ix1>) -> Result<Array1<F>> {
+        inference::check_row(x, self.n_inputs())?;
+        Ok(self.row_result(x.view(), Self::encoding(self.n_levels())))
+    }
+
+    /// The reconstruction of one top-level code `y: [n_code]`, `[n_inputs]`: the same values
+    /// as the code's row of [`decode`](Self::decode). One allocation, as
+    /// [`encode_row`](Self::encode_row) makes.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] unless `y` has `n_code` values; [`Error::NonFiniteInput`].
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::StackedAutoencoder;
+    /// use ndarray::array;
+    ///
+    /// let stack = StackedAutoencoder::<f32>::new(&[6, 4, 2], 0)?;
+    /// let z = stack.decode_row(&array![0.5, 0.25])?;
+    /// assert_eq!(z, stack.decode(&array![[0.5, 0.25]])?.row(0));
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
+    pub fn decode_row<S: Data<Elem = F>>(&self, y: &ArrayBase<S, Ix1>) -> Result<Array1<F>> {
+        inference::check_row(y, self.n_code())?;
+        Ok(self.row_result(y.view(), Self::decoding(self.n_levels())))
+    }
+
+    /// The reconstruction of one sample `x: [n_inputs]`, `[n_inputs]`: the same values as the
+    /// sample's row of [`reconstruct`](Self::reconstruct). One allocation, as
+    /// [`encode_row`](Self::encode_row) makes.
+    ///
+    /// # Errors
+    /// As [`encode_row`](Self::encode_row).
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::StackedAutoencoder;
+    /// use ndarray::array;
+    ///
+    /// let stack = StackedAutoencoder::<f64>::new(&[3, 2, 1], 0)?;
+    /// assert_eq!(stack.reconstruct_row(&array![0.1, 0.5, 0.9])?.len(), 3);
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
+    pub fn reconstruct_row<S: Data<Elem = F>>(&self, x: &ArrayBase<S, Ix1>) -> Result<Array1<F>> {
+        inference::check_row(x, self.n_inputs())?;
+        Ok(self.row_result(x.view(), Self::round_trip(self.n_levels())))
+    }
+
+    /// The reconstruction error of one sample `x: [n_inputs]`: the mean over `n_inputs` of
+    /// `(z − x)²`, the same value as the sample's entry of
+    /// [`reconstruction_errors`](Self::reconstruction_errors). One allocation (twice the
+    /// widest layer, freed before it returns).
+    ///
+    /// # Errors
+    /// As [`encode_row`](Self::encode_row).
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::StackedAutoencoder;
+    /// use ndarray::array;
+    ///
+    /// let stack = StackedAutoencoder::<f64>::new(&[3, 2, 1], 0)?;
+    /// assert!(stack.reconstruction_error_row(&array![0.1, 0.5, 0.9])? > 0.0);
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
+    pub fn reconstruction_error_row<S: Data<Elem = F>>(&self, x: &ArrayBase<S, Ix1>) -> Result<F> {
+        inference::check_row(x, self.n_inputs())?;
+        let mut buffer = self.row_buffer();
+        Ok(kernels::vectorized(
+            #[inline(always)]
+            || {
+                let z = self.run_row(x.view(), Self::round_trip(self.n_levels()), &mut buffer);
+                inference::mean_squared_error(&buffer[z], x.view())
+            },
+        ))
+    }
+
+    /// Encoding steps: every level, bottom first.
+    fn encoding(n_levels: usize) -> impl Iterator<Item = (usize, Pass)> {
+        (0..n_levels).map(|k| (k, Pass::Encode))
+    }
+
+    /// Decoding steps: every level, top first.
+    fn decoding(n_levels: usize) -> impl Iterator<Item = (usize, Pass)> {
+        (0..n_levels).rev().map(|k| (k, Pass::Decode))
+    }
+
+    /// Encoding, then decoding.
+    fn round_trip(n_levels: usize) -> impl Iterator<Item = (usize, Pass)> {
+        Self::encoding(n_levels).chain(Self::decoding(n_levels))
+    }
+
+    /// Room for [`run_row`](Self::run_row): two halves as wide as the widest layer.
+    fn row_buffer(&self) -> Vec<F> {
+        let hidden = self.levels.iter().map(|l| l.w.nrows());
+        let widest = hidden.fold(self.n_inputs(), usize::max);
+        vec![F::zero(); 2 * widest]
+    }
+
+    /// One sample through `steps`, as the result in a buffer from
+    /// [`row_buffer`](Self::row_buffer), cut to the result's length.
+    fn row_result<I>(&self, x: ArrayView1<'_, F>, steps: I) -> Array1<F>
+    where
+        I: Iterator<Item = (usize, Pass)>,
+    {
+        let mut buffer = self.row_buffer();
+        let result = kernels::vectorized(
+            #[inline(always)]
+            || self.run_row(x, steps, &mut buffer),
+        );
+        let len = result.len();
+        buffer.copy_within(result, 0);
+        buffer.truncate(len);
+        Array1::from_vec(buffer)
+    }
+
+    /// The rows of `x` through `steps`, `[n_samples, width]`.
+    fn map_rows<S, I>(
+        &self,
+        x: &ArrayBase<S, Ix2>,
+        width: usize,
+        steps: impl Fn(usize) -> I,
+    ) -> Array2<F>
+    where
+        S: Data<Elem = F>,
+        I: Iterator<Item = (usize, Pass)>,
+    {
+        let mut buffer = self.row_buffer();
+        inference::map_rows(x, width, |row, out| {
+            let result = self.run_row(row, steps(self.n_levels()), &mut buffer);
+            out.copy_from_slice(&buffer[result]);
+        })
+    }
+
+    /// Runs one sample through `steps` (level, pass), the levels' outputs taking turns in the
+    /// two halves of `buffer` (from [`row_buffer`](Self::row_buffer)); returns where in
+    /// `buffer` the last output lies.
+    #[inline(always)]
+    fn run_row(
+        &self,
+        x: ArrayView1<'_, F>,
+        steps: impl Iterator<Item = (usize, Pass)>,
+        buffer: &mut [F],
+    ) -> Range<usize> {
+        let half = buffer.len() / 2;
+        let (first, second) = buffer.split_at_mut(half);
+        let (mut out, mut spare) = (first, second);
+        let (mut out_at, mut spare_at) = (0, half);
+        // Length of the last output, in `spare`; none yet: the input is `x`.
+        let mut last: Option<usize> = None;
+        for (k, pass) in steps {
+            let level = &self.levels[k];
+            let input = match last {
+                None => x.view(),
+                Some(n) => ArrayView1::from(&spare[..n]),
+            };
+            let n_out = match pass {
+                Pass::Encode => level.w.nrows(),
+                Pass::Decode => level.w.ncols(),
+            };
+            let target = &mut out[..n_out];
+            let (w, b1, b2) = (slice(&level.w), slice(&level.b1), slice(&level.b2));
+            match pass {
+                Pass::Encode => inference::encode_into::<F, A>((w, b1), input, target),
+                Pass::Decode if k == 0 => inference::decode_into::<F, O>((w, b2), input, target),
+                Pass::Decode => inference::decode_into::<F, A>((w, b2), input, target),
+            }
+            std::mem::swap(&mut out, &mut spare);
+            std::mem::swap(&mut out_at, &mut spare_at);
+            last = Some(n_out);
+        }
+        // A stack has at least one level, so there was at least one step.
+        let n = last.expect("at least one step");
+        spare_at..spare_at + n
     }
 
     /// The mean loss over all elements of `x`.

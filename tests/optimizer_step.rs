@@ -21,8 +21,21 @@ const ADAM: Adam<f64> = Adam {
     weight_decay: 0.01,
 };
 
+/// `(W, b1, b2)`.
+type Parts = (Array2<f64>, Array1<f64>, Array1<f64>);
+
+/// A mismatched case: gradients, which parameter to cut short (1 to 3, 0 for none), the array
+/// named in the error, and the shapes it reports.
+type Case<'a> = (
+    &'a Gradients<f64>,
+    usize,
+    &'static str,
+    Vec<usize>,
+    Vec<usize>,
+);
+
 /// Parameters and gradients of a 5-input, 3-hidden model.
-fn setup() -> ((Array2<f64>, Array1<f64>, Array1<f64>), Gradients<f64>) {
+fn setup() -> (Parts, Gradients<f64>) {
     let x = Array2::from_shape_fn((7, 5), |(i, j)| ((i * 3 + j) % 4) as f64 / 3.0);
     let model = VanillaAutoencoder::<f64>::new(5, 3, 2).unwrap();
     let (_, grads) = model.loss_and_gradient(&x, Loss::Mse).unwrap();
@@ -125,7 +138,7 @@ fn mismatched_shapes_are_errors_and_change_nothing() {
         b2: Array1::zeros(6),
         ..grads.clone()
     };
-    let cases: [(&Gradients<f64>, usize, &str, Vec<usize>, Vec<usize>); 6] = [
+    let cases: [Case<'_>; 6] = [
         (&transposed, 0, "gradient W", vec![3, 5], vec![5, 3]),
         (&short_b1, 0, "gradient b1", vec![3], vec![2]),
         (&long_b2, 0, "gradient b2", vec![5], vec![6]),

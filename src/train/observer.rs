@@ -162,6 +162,17 @@ impl<F, T: Observer<F> + ?Sized> Observer<F> for &mut T {
 }
 
 /// An observer made of a closure, called at the end of every epoch: see [`observer_fn`].
+///
+/// # Examples
+/// ```
+/// use autoencoder::{Control, FnObserver, observer_fn};
+/// let mut epochs = 0;
+/// let watch: FnObserver<_> = observer_fn(|_stats: &autoencoder::EpochStats<f32>| {
+///     epochs += 1;
+///     Control::Continue
+/// });
+/// # let _ = watch;
+/// ```
 #[derive(Clone, Copy)]
 pub struct FnObserver<C>(C);
 

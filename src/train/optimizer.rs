@@ -100,7 +100,7 @@ impl<F: Float> SgdMomentum<F> {
     /// sgd.step(params, &grads, &mut state)?;
     /// assert_eq!(state.velocity_w(), &grads.w);
     ///
-    /// let mut short = [0.0; 2];
+    /// let mut short = [0.0; 1];
     /// let params = (w.as_slice_mut().unwrap(), &mut short[..], b2.as_slice_mut().unwrap());
     /// assert!(sgd.step(params, &grads, &mut state).is_err());
     /// # Ok::<(), autoencoder::Error>(())
@@ -557,7 +557,8 @@ mod tests {
             (&mut w, &mut b1, &mut b2),
             &Gradients::zeros(1, 1),
             &mut state,
-        );
+        )
+        .unwrap();
         assert_abs_diff_eq!(w[0], 1.9, epsilon = 1e-15);
         assert_abs_diff_eq!(b1[0], 2.0, epsilon = 0.0);
         assert_abs_diff_eq!(b2[0], 2.0, epsilon = 0.0);
