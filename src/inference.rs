@@ -9,22 +9,42 @@ use ndarray::{Array1, Array2, ArrayBase, ArrayView1, Data, Ix1, Ix2};
 
 use crate::{Activation, Error, Float, Result, encoder, kernels};
 
-/// Independent partial sums of [`fixed_order_sum`], so that it vectorises.
+/// Independent partial sums of [`dot`], so that it vectorises.
 const LANES: usize = 8;
 
-/// `Σ_i term(i)` for `i < len`, in [`LANES`] partial sums added pairwise at the end, then the
-/// terms past the last whole group of [`LANES`] in order: a fixed order, which vectorises.
+/// `Σ_i a_i b_i`: in [`LANES`] partial sums over the whole groups of [`LANES`] terms, added
+/// pairwise, then the remaining terms in order. The order is fixed by the length alone.
 #[inline(always)]
-fn fixed_order_sum<F: Float>(len: usize, term: impl Fn(usize) -> F) -> F {
+fn dot<F: Float>(a: &[F], b: &[F]) -> F {
+    let (a_groups, b_groups) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let tail = a_groups.remainder().iter().zip(b_groups.remainder());
+    let tail = tail.fold(F::zero(), |s, (&x, &y)| s + x * y);
     let mut acc = [F::zero(); LANES];
-    let whole = len - len % LANES;
-    for start in (0..whole).step_by(LANES) {
-        for (k, a) in acc.iter_mut().enumerate() {
-            *a += term(start + k);
+    for (x, y) in a_groups.zip(b_groups) {
+        for k in 0..LANES {
+            acc[k] += x[k] * y[k];
         }
     }
-    let tail = (whole..len).fold(F::zero(), |s, i| s + term(i));
-    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
+    pairwise(acc) + tail
+}
+
+/// [`dot`] of `a` with a strided `b`, term for term the same sums (so the same result).
+#[inline(always)]
+fn dot_strided<F: Float>(a: &[F], b: ArrayView1<'_, F>) -> F {
+    let whole = a.len() - a.len() % LANES;
+    let tail = (whole..a.len()).fold(F::zero(), |s, i| s + a[i] * b[i]);
+    let mut acc = [F::zero(); LANES];
+    for start in (0..whole).step_by(LANES) {
+        for k in 0..LANES {
+            acc[k] += a[start + k] * b[start + k];
+        }
+    }
+    pairwise(acc) + tail
+}
+
+#[inline(always)]
+fn pairwise<F: Float>(acc: [F; LANES]) -> F {
+    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
 }
 
 /// `out = f(W x + b1)` for one sample `x: [n_inputs]`, `out: [n_hidden]`.
@@ -34,21 +54,12 @@ pub(crate) fn encode_into<F: Float, A: Activation>(
     x: ArrayView1<'_, F>,
     out: &mut [F],
 ) {
-    #[inline(always)]
-    fn products<F: Float>((w, b1): (&[F], &[F]), x: impl Fn(usize) -> F + Copy, out: &mut [F]) {
-        let n_inputs = w.len() / b1.len();
-        for ((o, w_row), &b) in out.iter_mut().zip(w.chunks_exact(n_inputs)).zip(b1) {
-            *o = fixed_order_sum(w_row.len(), |i| w_row[i] * x(i)) + b;
-        }
-    }
-    // A slice when `x` is contiguous (which vectorises), else the strided view: the values,
-    // and so the results, are the same.
+    let n_inputs = x.len();
+    let rows = out.iter_mut().zip(w.chunks_exact(n_inputs)).zip(b1);
+    // A slice when `x` is contiguous (which vectorises), else the strided view: the same sums.
     match x.as_slice() {
-        Some(values) => {
-            let values = &values[..w.len() / b1.len()];
-            products((w, b1), |i| values[i], out);
-        }
-        None => products((w, b1), |i| x[i], out),
+        Some(values) => rows.for_each(|((o, w_row), &b)| *o = dot(w_row, values) + b),
+        None => rows.for_each(|((o, w_row), &b)| *o = dot_strided(w_row, x) + b),
     }
     encoder::activate_in_place::<F, A>(out);
 }
@@ -73,17 +84,24 @@ pub(crate) fn decode_into<F: Float, O: Activation>(
     encoder::activate_in_place::<F, O>(out);
 }
 
-/// The mean over the columns of `(z − x)²`.
+/// `d · d`.
+#[inline(always)]
+fn square<F: Float>(d: F) -> F {
+    d * d
+}
+
+/// The mean over the columns of `(z − x)²` (once per row, so a plain indexed loop).
 #[inline(always)]
 pub(crate) fn mean_squared_error<F: Float>(z: &[F], x: ArrayView1<'_, F>) -> F {
-    let square = |d: F| d * d;
-    let sum = match x.as_slice() {
-        Some(values) => {
-            let values = &values[..z.len()];
-            fixed_order_sum(z.len(), |i| square(z[i] - values[i]))
+    let mut acc = [F::zero(); LANES];
+    let whole = z.len() - z.len() % LANES;
+    let tail = (whole..z.len()).fold(F::zero(), |s, i| s + square(z[i] - x[i]));
+    for start in (0..whole).step_by(LANES) {
+        for k in 0..LANES {
+            acc[k] += square(z[start + k] - x[start + k]);
         }
-        None => fixed_order_sum(z.len(), |i| square(z[i] - x[i])),
-    };
+    }
+    let sum = pairwise(acc) + tail;
     sum / F::cast(z.len() as f64)
 }
 
