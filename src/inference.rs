@@ -90,6 +90,115 @@ fn square<F: Float>(d: F) -> F {
     d * d
 }
 
+/// Samples per block of [`encode_block`] and [`decode_block`].
+pub(crate) const BLOCK_ROWS: usize = 4;
+
+/// [`encode_into`] for [`BLOCK_ROWS`] contiguous samples at once, reading each row of `W` once
+/// for all of them: every output is the same sum, in the same order, as one sample's.
+#[inline(always)]
+pub(crate) fn encode_block<F: Float, A: Activation>(
+    (w, b1): (&[F], &[F]),
+    xs: [&[F]; BLOCK_ROWS],
+    mut outs: [&mut [F]; BLOCK_ROWS],
+) {
+    let n_inputs = xs[0].len();
+    let whole = n_inputs - n_inputs % LANES;
+    for (j, (w_row, &b)) in w.chunks_exact(n_inputs).zip(b1).enumerate() {
+        let mut acc = [[F::zero(); LANES]; BLOCK_ROWS];
+        for start in (0..whole).step_by(LANES) {
+            let w_group = &w_row[start..start + LANES];
+            for (acc, x) in acc.iter_mut().zip(xs) {
+                let x_group = &x[start..start + LANES];
+                for k in 0..LANES {
+                    acc[k] += w_group[k] * x_group[k];
+                }
+            }
+        }
+        for ((acc, x), out) in acc.into_iter().zip(xs).zip(outs.iter_mut()) {
+            let tail = (whole..n_inputs).fold(F::zero(), |s, i| s + w_row[i] * x[i]);
+            out[j] = pairwise(acc) + tail + b;
+        }
+    }
+    for out in outs {
+        encoder::activate_in_place::<F, A>(out);
+    }
+}
+
+/// [`decode_into`] for [`BLOCK_ROWS`] codes at once, reading each row of `W` once for all of
+/// them: every output is the same sum, in the same order, as one code's.
+#[inline(always)]
+pub(crate) fn decode_block<F: Float, O: Activation>(
+    (w, b2): (&[F], &[F]),
+    ys: [&[F]; BLOCK_ROWS],
+    outs: [&mut [F]; BLOCK_ROWS],
+) {
+    let n_inputs = b2.len();
+    let [o0, o1, o2, o3] = outs;
+    let (o0, o1, o2, o3) = (
+        &mut o0[..n_inputs],
+        &mut o1[..n_inputs],
+        &mut o2[..n_inputs],
+        &mut o3[..n_inputs],
+    );
+    for o in [&mut *o0, &mut *o1, &mut *o2, &mut *o3] {
+        o.fill(F::zero());
+    }
+    for (j, w_row) in w.chunks_exact(n_inputs).enumerate() {
+        let (y0, y1, y2, y3) = (ys[0][j], ys[1][j], ys[2][j], ys[3][j]);
+        for (i, &w_ji) in w_row.iter().enumerate() {
+            o0[i] += y0 * w_ji;
+            o1[i] += y1 * w_ji;
+            o2[i] += y2 * w_ji;
+            o3[i] += y3 * w_ji;
+        }
+    }
+    for o in [o0, o1, o2, o3] {
+        for (o, &b) in o.iter_mut().zip(b2) {
+            *o += b;
+        }
+        encoder::activate_in_place::<F, O>(o);
+    }
+}
+
+/// `[n_rows, width]` from `x`'s rows (in standard layout, copied into it if need be): whole
+/// blocks of [`BLOCK_ROWS`] rows go to `block`, the rest one by one to `row`; on the best
+/// instruction set of the CPU.
+pub(crate) fn map_row_blocks<F: Float, S: Data<Elem = F>>(
+    x: &ArrayBase<S, Ix2>,
+    width: usize,
+    mut block: impl FnMut([&[F]; BLOCK_ROWS], [&mut [F]; BLOCK_ROWS]),
+    mut row: impl FnMut(&[F], &mut [F]),
+) -> Array2<F> {
+    let x = x.as_standard_layout();
+    let mut out = Array2::zeros((x.nrows(), width));
+    let n_inputs = x.ncols();
+    // Both arrays are in standard layout, hence contiguous.
+    let inputs = x.as_slice().expect("standard layout is contiguous");
+    let outputs = out.as_slice_mut().expect("standard layout is contiguous");
+    if n_inputs == 0 || width == 0 {
+        return out;
+    }
+    kernels::vectorized(
+        #[inline(always)]
+        || {
+            let mut in_blocks = inputs.chunks_exact(BLOCK_ROWS * n_inputs);
+            let mut out_blocks = outputs.chunks_exact_mut(BLOCK_ROWS * width);
+            for (x, out) in (&mut in_blocks).zip(&mut out_blocks) {
+                let (x01, x23) = x.split_at(2 * n_inputs);
+                let ((x0, x1), (x2, x3)) = (x01.split_at(n_inputs), x23.split_at(n_inputs));
+                let (o01, o23) = out.split_at_mut(2 * width);
+                let ((o0, o1), (o2, o3)) = (o01.split_at_mut(width), o23.split_at_mut(width));
+                block([x0, x1, x2, x3], [o0, o1, o2, o3]);
+            }
+            let rest = in_blocks.remainder().chunks_exact(n_inputs);
+            for (x, out) in rest.zip(out_blocks.into_remainder().chunks_exact_mut(width)) {
+                row(x, out);
+            }
+        },
+    );
+    out
+}
+
 /// The mean over the columns of `(z − x)²` (once per row, so a plain indexed loop).
 #[inline(always)]
 pub(crate) fn mean_squared_error<F: Float>(z: &[F], x: ArrayView1<'_, F>) -> F {

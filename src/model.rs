@@ -211,9 +211,14 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
     pub fn encode<S: Data<Elem = F>>(&self, x: &ArrayBase<S, Ix2>) -> Result<Array2<F>> {
         self.check_data(x, self.n_inputs())?;
         let encoder = self.encoder();
-        Ok(inference::map_rows(x, self.n_hidden(), |row, out| {
-            inference::encode_into::<F, A>(encoder, row, out);
-        }))
+        Ok(inference::map_row_blocks(
+            x,
+            self.n_hidden(),
+            #[inline(always)]
+            |xs, outs| inference::encode_block::<F, A>(encoder, xs, outs),
+            #[inline(always)]
+            |x, out| inference::encode_into::<F, A>(encoder, x.into(), out),
+        ))
     }
 
     /// Reconstructions `Z = g(Y W + b2)` from codes `Y: [n_samples, n_hidden]`. Each row
@@ -224,9 +229,14 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
     pub fn decode<S: Data<Elem = F>>(&self, y: &ArrayBase<S, Ix2>) -> Result<Array2<F>> {
         self.check_data(y, self.n_hidden())?;
         let decoder = self.decoder();
-        Ok(inference::map_rows(y, self.n_inputs(), |row, out| {
-            inference::decode_into::<F, O>(decoder, row, out);
-        }))
+        Ok(inference::map_row_blocks(
+            y,
+            self.n_inputs(),
+            #[inline(always)]
+            |ys, outs| inference::decode_block::<F, O>(decoder, ys, outs),
+            #[inline(always)]
+            |y, out| inference::decode_into::<F, O>(decoder, y.into(), out),
+        ))
     }
 
     /// Reconstructions of `x`, `[n_samples, n_inputs]`: `decode(encode(x))`. Each row equals
@@ -236,10 +246,23 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
     /// As [`encode`](Self::encode).
     pub fn reconstruct<S: Data<Elem = F>>(&self, x: &ArrayBase<S, Ix2>) -> Result<Array2<F>> {
         self.check_data(x, self.n_inputs())?;
-        let mut hidden = vec![F::zero(); self.n_hidden()];
-        Ok(inference::map_rows(x, self.n_inputs(), |row, out| {
-            self.reconstruct_into(row, &mut hidden, out);
-        }))
+        let h = self.n_hidden();
+        let mut hidden = vec![F::zero(); inference::BLOCK_ROWS * h];
+        let mut one_hidden = vec![F::zero(); h];
+        Ok(inference::map_row_blocks(
+            x,
+            self.n_inputs(),
+            #[inline(always)]
+            |xs, outs| {
+                let (h01, h23) = hidden.split_at_mut(2 * h);
+                let ((h0, h1), (h2, h3)) = (h01.split_at_mut(h), h23.split_at_mut(h));
+                inference::encode_block::<F, A>(self.encoder(), xs, [h0, h1, h2, h3]);
+                let ys = [&*h0, &*h1, &*h2, &*h3];
+                inference::decode_block::<F, O>(self.decoder(), ys, outs);
+            },
+            #[inline(always)]
+            |x, out| self.reconstruct_into(x.into(), &mut one_hidden, out),
+        ))
     }
 
     /// Each row's reconstruction error: the mean over `n_inputs` of `(z − x)²`, `[n_samples]`.
@@ -252,11 +275,16 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
         &self,
         x: &ArrayBase<S, Ix2>,
     ) -> Result<Array1<F>> {
-        self.check_data(x, self.n_inputs())?;
-        let mut buffer = vec![F::zero(); self.n_hidden() + self.n_inputs()];
-        Ok(inference::map_rows_to_values(x, |row| {
-            self.reconstruction_error_in(row, &mut buffer)
-        }))
+        let z = self.reconstruct(x)?;
+        Ok(z.rows()
+            .into_iter()
+            .zip(x.rows())
+            .map(|(z, x)| {
+                // Rows of a fresh array in standard layout are contiguous.
+                let z = z.to_slice().expect("standard layout is contiguous");
+                inference::mean_squared_error(z, x)
+            })
+            .collect())
     }
 
     /// The code `y = f(W x + b1)` of one sample `x: [n_inputs]` (an owned array or a view, in
