@@ -328,6 +328,27 @@ pub enum Error {
         /// The CRC-32 of the content as read.
         found: u32,
     },
+    // Sizes of models and training buffers; shapes given to optimiser steps.
+    /// Memory for a model's parameters, or for buffers sized from them, cannot be had: the
+    /// element count overflows `usize` or the allocator refused it. Nothing was changed.
+    #[error("cannot allocate {elements} values for {what}")]
+    AllocationFailed {
+        /// What the memory was for, e.g. `"W"` or `"training buffers"`.
+        what: &'static str,
+        /// Elements asked for (exact even where it overflows `usize`).
+        elements: u128,
+    },
+    /// An array given to [`SgdMomentum::step`](crate::SgdMomentum::step) or
+    /// [`Adam::step`](crate::Adam::step) has another shape than the optimiser state's.
+    #[error("{array} has shape {found:?}, the optimiser state needs {expected:?}")]
+    StepShapeMismatch {
+        /// Which array: `"parameter W"`, `"gradient b1"`, ….
+        array: &'static str,
+        /// The shape the state calls for (a slice's length for a parameter).
+        expected: Vec<usize>,
+        /// The shape given.
+        found: Vec<usize>,
+    },
 }
 
 /// The crate's result type.

@@ -4,7 +4,7 @@ use ndarray::{Array1, Array2};
 
 use crate::activation::is_sigmoid;
 use crate::linalg::{self, Op};
-use crate::{Activation, Float, Loss, decoder, encoder, kernels, loss};
+use crate::{Activation, Error, Float, Loss, Result, decoder, encoder, kernels, loss};
 
 /// Gradients of a batch's mean loss with respect to the parameters.
 ///
@@ -22,12 +22,18 @@ pub struct Gradients<F> {
 }
 
 impl<F: Float> Gradients<F> {
+    #[cfg(test)]
     pub(crate) fn zeros(n_inputs: usize, n_hidden: usize) -> Self {
-        Self {
-            w: Array2::zeros((n_hidden, n_inputs)),
-            b1: Array1::zeros(n_hidden),
-            b2: Array1::zeros(n_inputs),
-        }
+        Self::try_zeros(n_inputs, n_hidden, "gradients").expect("small test sizes")
+    }
+
+    /// Zeros shaped like the parameters of a level, or [`Error::AllocationFailed`] naming `what`.
+    pub(crate) fn try_zeros(n_inputs: usize, n_hidden: usize, what: &'static str) -> Result<Self> {
+        Ok(Self {
+            w: try_zeros_2d(n_hidden, n_inputs, what)?,
+            b1: Array1::from_vec(try_filled(n_hidden, F::zero(), what)?),
+            b2: Array1::from_vec(try_filled(n_inputs, F::zero(), what)?),
+        })
     }
 
     #[inline]
@@ -48,6 +54,44 @@ impl<F: Float> Gradients<F> {
             slice_mut(self.b2.as_slice_mut()),
         )
     }
+}
+
+/// `rows · cols`, or [`Error::AllocationFailed`] naming `what` when it overflows `usize`.
+pub(crate) fn element_count(rows: usize, cols: usize, what: &'static str) -> Result<usize> {
+    rows.checked_mul(cols).ok_or(Error::AllocationFailed {
+        what,
+        elements: rows as u128 * cols as u128,
+    })
+}
+
+/// Room for exactly `len` elements, or [`Error::AllocationFailed`] naming `what` when the
+/// allocator refuses (or the size in bytes overflows `isize`) instead of aborting.
+pub(crate) fn try_with_capacity<F>(len: usize, what: &'static str) -> Result<Vec<F>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len)
+        .map_err(|_| Error::AllocationFailed {
+            what,
+            elements: len as u128,
+        })?;
+    Ok(v)
+}
+
+/// `len` copies of `value`, allocated as [`try_with_capacity`] does.
+pub(crate) fn try_filled<F: Clone>(len: usize, value: F, what: &'static str) -> Result<Vec<F>> {
+    let mut v = try_with_capacity(len, what)?;
+    v.resize(len, value);
+    Ok(v)
+}
+
+/// A `[rows, cols]` matrix of zeros, allocated as [`try_with_capacity`] does.
+pub(crate) fn try_zeros_2d<F: Float>(
+    rows: usize,
+    cols: usize,
+    what: &'static str,
+) -> Result<Array2<F>> {
+    let values = try_filled(element_count(rows, cols, what)?, F::zero(), what)?;
+    // The vector holds exactly `rows · cols` elements, whose size in bytes fits `isize`.
+    Ok(Array2::from_shape_vec((rows, cols), values).expect("length matches the shape"))
 }
 
 /// The parameters `(W, b1, b2)` as row-major slices.
@@ -121,7 +165,14 @@ struct PartSamples<F> {
 const ROW_FORM_MIN_WIDTH: usize = 16;
 
 impl<F: Float> Workspace<F> {
+    #[cfg(test)]
     pub(crate) fn new(n_inputs: usize, n_hidden: usize, capacity: usize) -> Self {
+        Self::try_new(n_inputs, n_hidden, capacity).expect("small test sizes")
+    }
+
+    /// Buffers for batches of up to `capacity` rows, or [`Error::AllocationFailed`].
+    pub(crate) fn try_new(n_inputs: usize, n_hidden: usize, capacity: usize) -> Result<Self> {
+        const WHAT: &str = "training buffers";
         let row_form = n_inputs >= ROW_FORM_MIN_WIDTH && n_hidden >= ROW_FORM_MIN_WIDTH;
         let n_parts = if row_form {
             capacity.div_ceil(PART_ROWS)
@@ -129,36 +180,39 @@ impl<F: Float> Workspace<F> {
             0
         };
         let part_rows = capacity.min(PART_ROWS);
-        Self {
+        let zeros = |rows, cols| try_filled(element_count(rows, cols, WHAT)?, F::zero(), WHAT);
+        let mut parts = try_with_capacity(n_parts, WHAT)?;
+        for _ in 0..n_parts {
+            parts.push(RowPart {
+                samples: PartSamples {
+                    rows: 0,
+                    out_x: zeros(2 * part_rows, n_inputs)?,
+                    y_delta: zeros(2 * part_rows, n_hidden)?,
+                },
+                grad: if n_parts > 1 {
+                    Gradients::try_zeros(n_inputs, n_hidden, WHAT)?
+                } else {
+                    Gradients::try_zeros(0, 0, WHAT)?
+                },
+                loss: F::zero(),
+            });
+        }
+        Ok(Self {
             n_inputs,
             n_hidden,
-            inputs: vec![F::zero(); n_inputs * capacity],
+            inputs: zeros(n_inputs, capacity)?,
             targets: Vec::new(),
-            hidden: vec![F::zero(); n_hidden * capacity],
-            output: vec![F::zero(); n_inputs * capacity],
-            hidden_delta: vec![F::zero(); n_hidden * capacity],
-            parts: (0..n_parts)
-                .map(|_| RowPart {
-                    samples: PartSamples {
-                        rows: 0,
-                        out_x: vec![F::zero(); 2 * part_rows * n_inputs],
-                        y_delta: vec![F::zero(); 2 * part_rows * n_hidden],
-                    },
-                    grad: if n_parts > 1 {
-                        Gradients::zeros(n_inputs, n_hidden)
-                    } else {
-                        Gradients::zeros(0, 0)
-                    },
-                    loss: F::zero(),
-                })
-                .collect(),
+            hidden: zeros(n_hidden, capacity)?,
+            output: zeros(n_inputs, capacity)?,
+            hidden_delta: zeros(n_hidden, capacity)?,
+            parts,
             w_t: if row_form {
-                vec![F::zero(); n_inputs * n_hidden]
+                zeros(n_inputs, n_hidden)?
             } else {
                 Vec::new()
             },
             inputs_stale: false,
-        }
+        })
     }
 
     /// Copies the given rows of row-major `data` (`[n_samples, n_inputs]`) into the input lanes

@@ -25,6 +25,7 @@ mod encoder;
 mod error;
 mod float;
 mod gradient;
+mod inference;
 #[cfg(feature = "serde")]
 #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 mod io;
@@ -70,6 +71,7 @@ pub use train::config::{EarlyStop, Optimizer, TrainConfig, ValidTrainConfig};
 pub use train::observer::{
     Control, EarlyStopping, EpochStats, Every, FitReport, LossHistory, Observer, StopReason,
 };
+pub use train::observer::{FnObserver, observer_fn};
 pub use train::optimizer::{Adam, AdamState, MomentumState, SgdMomentum};
 pub use train::regularize::{Contractive, Noise, Sparsity};
 pub use train::schedule::LearningRateSchedule;

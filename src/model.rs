@@ -4,19 +4,21 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use crate::gradient::ParamSlices;
-use ndarray::{Array1, Array2, ArrayBase, ArrayView1, ArrayView2, Axis, Data, Ix2};
+use ndarray::{
+    Array, Array1, Array2, ArrayBase, ArrayView1, ArrayView2, Axis, Data, Dimension, Ix1, Ix2,
+};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::activation::is_sigmoid;
-use crate::gradient::{Gradients, Workspace};
+use crate::gradient::{Gradients, Workspace, element_count, try_filled, try_with_capacity};
 use crate::online;
 use crate::train::regularize;
 use crate::train::state::{LevelOptimizer, TrainState, Update};
 use crate::train::trainer::{self, Trainable};
 use crate::{
     Activation, Error, FitReport, Float, Loss, Observer, Result, Sigmoid, TrainConfig,
-    ValidTrainConfig, decoder, encoder, validate,
+    ValidTrainConfig, decoder, encoder, inference, kernels, validate,
 };
 
 /// A tied-weight autoencoder with one hidden layer.
@@ -62,6 +64,18 @@ impl<F: Float, A, O> Clone for VanillaAutoencoder<F, A, O> {
     }
 }
 
+/// Sizes and activations only: a model's weights are too many to print (read them with
+/// [`w`](VanillaAutoencoder::w), [`b1`](VanillaAutoencoder::b1), [`b2`](VanillaAutoencoder::b2)).
+///
+/// ```
+/// use autoencoder::VanillaAutoencoder;
+/// let model = VanillaAutoencoder::<f64>::new(9, 5, 0)?;
+/// assert_eq!(
+///     format!("{model:?}"),
+///     r#"VanillaAutoencoder { n_inputs: 9, n_hidden: 5, activation: "sigmoid", output_activation: "sigmoid", .. }"#
+/// );
+/// # Ok::<(), autoencoder::Error>(())
+/// ```
 impl<F: Float, A: Activation, O: Activation> fmt::Debug for VanillaAutoencoder<F, A, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("VanillaAutoencoder")
@@ -69,10 +83,7 @@ impl<F: Float, A: Activation, O: Activation> fmt::Debug for VanillaAutoencoder<F
             .field("n_hidden", &self.n_hidden())
             .field("activation", &A::NAME)
             .field("output_activation", &O::NAME)
-            .field("w", &self.w)
-            .field("b1", &self.b1)
-            .field("b2", &self.b2)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -90,7 +101,8 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
     /// seed gives the same weights on every platform, in `f32` and `f64` alike (rounded).
     ///
     /// # Errors
-    /// [`Error::ZeroInputs`] or [`Error::ZeroHiddenUnits`].
+    /// [`Error::ZeroInputs`] or [`Error::ZeroHiddenUnits`]; [`Error::AllocationFailed`] when
+    /// the `n_hidden · n_inputs` weights overflow `usize` or cannot be allocated.
     ///
     /// # Examples
     /// ```
@@ -106,17 +118,14 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
         if n_hidden == 0 {
             return Err(Error::ZeroHiddenUnits);
         }
-        let bound = (6.0 / (n_inputs + n_hidden) as f64).sqrt();
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let w = Array2::from_shape_simple_fn((n_hidden, n_inputs), || {
-            let unit = (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
-            F::cast(bound * (2.0 * unit - 1.0))
-        });
-        Ok(Self::from_valid_parts(
+        let (w, b1, b2) = initial_parts(n_inputs, n_hidden, &mut rng)?;
+        Ok(Self {
             w,
-            Array1::zeros(n_hidden),
-            Array1::zeros(n_inputs),
-        ))
+            b1,
+            b2,
+            activations: PhantomData,
+        })
     }
 
     /// A model from explicit parameters `W: [n_hidden, n_inputs]`, `b1: [n_hidden]`,
@@ -124,7 +133,8 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
     ///
     /// # Errors
     /// [`Error::InconsistentParts`] when the shapes do not fit together (or a dimension is zero),
-    /// [`Error::NonFiniteParameter`] when a value is NaN or infinite.
+    /// [`Error::NonFiniteParameter`] when a value is NaN or infinite, [`Error::AllocationFailed`]
+    /// when an array not in standard layout cannot be copied into one.
     ///
     /// # Examples
     /// ```
@@ -154,24 +164,13 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
                 return Err(Error::NonFiniteParameter { name });
             }
         }
-        Ok(Self::from_valid_parts(w, b1, b2))
-    }
-
-    fn from_valid_parts(w: Array2<F>, b1: Array1<F>, b2: Array1<F>) -> Self {
         // The trainer works on contiguous row-major slices.
-        let w = if w.is_standard_layout() {
-            w
-        } else {
-            w.as_standard_layout().into_owned()
-        };
-        let b1 = b1.as_standard_layout().into_owned();
-        let b2 = b2.as_standard_layout().into_owned();
-        Self {
-            w,
-            b1,
-            b2,
+        Ok(Self {
+            w: standard_layout(w, "W")?,
+            b1: standard_layout(b1, "b1")?,
+            b2: standard_layout(b2, "b2")?,
             activations: PhantomData,
-        }
+        })
     }
 
     /// The parameters `(W, b1, b2)`, consuming the model.
@@ -242,6 +241,144 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
         Ok(row_mean_squared_errors(self.reconstruct(x)?, x))
     }
 
+    /// The code `y = f(W x + b1)` of one sample `x: [n_inputs]` (an owned array or a view, in
+    /// any memory order), `[n_hidden]`: the values of the sample's row of
+    /// [`encode`](Self::encode). Allocates the result only.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] unless `x` has `n_inputs` values; [`Error::NonFiniteInput`]
+    /// (with row 0).
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::VanillaAutoencoder;
+    /// use ndarray::array;
+    ///
+    /// let model = VanillaAutoencoder::<f64>::new(3, 2, 7)?;
+    /// let x = array![[0.1, 0.5, 0.9], [1.0, 0.0, 0.5]];
+    /// let code = model.encode_row(&x.row(1))?;
+    /// assert!((&code - &model.encode(&x)?.row(1)).iter().all(|d| d.abs() < 1e-12)); // to rounding
+    /// assert_eq!(model.decode_row(&code)?, model.reconstruct_row(&x.row(1))?);
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
+    pub fn encode_row<S: Data<Elem = F>>(&self, x: &ArrayBase<S, Ix1>) -> Result<Array1<F>> {
+        inference::check_row(x, self.n_inputs())?;
+        let mut out = vec![F::zero(); self.n_hidden()];
+        kernels::vectorized(
+            #[inline(always)]
+            || inference::encode_into::<F, A>(self.encoder(), x.view(), &mut out),
+        );
+        Ok(Array1::from_vec(out))
+    }
+
+    /// The reconstruction `z = g(Wᵀ y + b2)` of one code `y: [n_hidden]`, `[n_inputs]`: the
+    /// same values as the code's row of [`decode`](Self::decode). Allocates the result only.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] unless `y` has `n_hidden` values; [`Error::NonFiniteInput`].
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::VanillaAutoencoder;
+    /// use ndarray::array;
+    ///
+    /// let model = VanillaAutoencoder::<f32>::new(3, 2, 7)?;
+    /// let z = model.decode_row(&array![0.25, 0.75])?;
+    /// assert!((&z - &model.decode(&array![[0.25, 0.75]])?.row(0)).iter().all(|d| d.abs() < 1e-6)); // to rounding
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
+    pub fn decode_row<S: Data<Elem = F>>(&self, y: &ArrayBase<S, Ix1>) -> Result<Array1<F>> {
+        inference::check_row(y, self.n_hidden())?;
+        let mut out = vec![F::zero(); self.n_inputs()];
+        kernels::vectorized(
+            #[inline(always)]
+            || inference::decode_into::<F, O>(self.decoder(), y.view(), &mut out),
+        );
+        Ok(Array1::from_vec(out))
+    }
+
+    /// The reconstruction of one sample `x: [n_inputs]`, `[n_inputs]`: the values of the
+    /// sample's row of [`reconstruct`](Self::reconstruct). One allocation, of
+    /// `n_inputs + n_hidden` values: the result and, past its end, the code on the way.
+    ///
+    /// # Errors
+    /// As [`encode_row`](Self::encode_row).
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::VanillaAutoencoder;
+    /// use ndarray::array;
+    ///
+    /// let model = VanillaAutoencoder::<f64>::new(3, 2, 7)?;
+    /// let x = array![0.1, 0.5, 0.9];
+    /// assert_eq!(model.reconstruct_row(&x)?.len(), 3);
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
+    pub fn reconstruct_row<S: Data<Elem = F>>(&self, x: &ArrayBase<S, Ix1>) -> Result<Array1<F>> {
+        inference::check_row(x, self.n_inputs())?;
+        let mut buffer = vec![F::zero(); self.n_inputs() + self.n_hidden()];
+        let (out, hidden) = buffer.split_at_mut(self.n_inputs());
+        kernels::vectorized(
+            #[inline(always)]
+            || self.reconstruct_into(x.view(), hidden, out),
+        );
+        buffer.truncate(self.n_inputs());
+        Ok(Array1::from_vec(buffer))
+    }
+
+    /// The reconstruction error of one sample `x: [n_inputs]`: the mean over `n_inputs` of
+    /// `(z − x)²`, the value of the sample's entry of
+    /// [`reconstruction_errors`](Self::reconstruction_errors). One allocation (of
+    /// `n_inputs + n_hidden` values, freed before it returns).
+    ///
+    /// # Errors
+    /// As [`encode_row`](Self::encode_row).
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::VanillaAutoencoder;
+    /// use ndarray::array;
+    ///
+    /// let model = VanillaAutoencoder::<f64>::new(3, 2, 7)?;
+    /// let x = array![[0.1, 0.5, 0.9]];
+    /// let error = model.reconstruction_error_row(&x.row(0))?;
+    /// assert!((error - model.reconstruction_errors(&x)?[0]).abs() < 1e-12); // to rounding
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
+    pub fn reconstruction_error_row<S: Data<Elem = F>>(&self, x: &ArrayBase<S, Ix1>) -> Result<F> {
+        inference::check_row(x, self.n_inputs())?;
+        let mut buffer = vec![F::zero(); self.n_inputs() + self.n_hidden()];
+        Ok(kernels::vectorized(
+            #[inline(always)]
+            || self.reconstruction_error_in(x.view(), &mut buffer),
+        ))
+    }
+
+    /// `W` and `b1` as row-major slices.
+    fn encoder(&self) -> (&[F], &[F]) {
+        (self.slice_w(), self.slice_b1())
+    }
+
+    /// `W` and `b2` as row-major slices.
+    fn decoder(&self) -> (&[F], &[F]) {
+        (self.slice_w(), self.slice_b2())
+    }
+
+    /// The reconstruction of `x` in `out` (`[n_inputs]`), through `hidden` (`[n_hidden]`).
+    #[inline(always)]
+    fn reconstruct_into(&self, x: ArrayView1<'_, F>, hidden: &mut [F], out: &mut [F]) {
+        inference::encode_into::<F, A>(self.encoder(), x, hidden);
+        inference::decode_into::<F, O>(self.decoder(), ArrayView1::from(&*hidden), out);
+    }
+
+    /// The reconstruction error of `x`, through `buffer` (`[n_inputs + n_hidden]`).
+    #[inline(always)]
+    fn reconstruction_error_in(&self, x: ArrayView1<'_, F>, buffer: &mut [F]) -> F {
+        let (out, hidden) = buffer.split_at_mut(self.n_inputs());
+        self.reconstruct_into(x, hidden, out);
+        inference::mean_squared_error(out, x)
+    }
+
     /// The mean loss over all elements of `x` (the quantity `fit` minimises for one batch).
     ///
     /// # Errors
@@ -265,8 +402,8 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
         let rows: Vec<usize> = (0..x.nrows()).collect();
         let data = x.as_standard_layout();
         let data = data.as_slice().expect("standard layout is contiguous");
-        let mut workspace = Workspace::new(self.n_inputs(), self.n_hidden(), rows.len());
-        let mut grads = Gradients::zeros(self.n_inputs(), self.n_hidden());
+        let mut workspace = Workspace::try_new(self.n_inputs(), self.n_hidden(), rows.len())?;
+        let mut grads = Gradients::try_zeros(self.n_inputs(), self.n_hidden(), "gradients")?;
         workspace.load_rows(data, &rows);
         let params = (self.slice_w(), self.slice_b1(), self.slice_b2());
         let value = workspace.loss_and_gradient::<A, O>(params, rows.len(), loss, &mut grads);
@@ -439,8 +576,8 @@ impl<F: Float, A: Activation, O: Activation> Trainable<F> for VanillaAutoencoder
         )
     }
 
-    fn workspace(&self, capacity: usize) -> Workspace<F> {
-        Workspace::new(self.n_inputs(), self.n_hidden(), capacity)
+    fn workspace(&self, capacity: usize) -> Result<Workspace<F>> {
+        Workspace::try_new(self.n_inputs(), self.n_hidden(), capacity)
     }
 
     // Inlined into the loop: online training calls it once per sample.
@@ -551,4 +688,39 @@ pub(crate) fn row_mean_squared_errors<F: Float, S: Data<Elem = F>>(
         }
     }
     errors
+}
+
+/// Glorot-uniform weights `W: [n_hidden, n_inputs]` drawn from `rng` (row by row, each value
+/// from the top 53 bits of one 64-bit output) and zero biases, or [`Error::AllocationFailed`].
+pub(crate) fn initial_parts<F: Float>(
+    n_inputs: usize,
+    n_hidden: usize,
+    rng: &mut ChaCha8Rng,
+) -> Result<(Array2<F>, Array1<F>, Array1<F>)> {
+    let n_weights = element_count(n_hidden, n_inputs, "W")?;
+    let mut w = try_with_capacity(n_weights, "W")?;
+    let bound = (6.0 / (n_inputs as f64 + n_hidden as f64)).sqrt();
+    w.extend((0..n_weights).map(|_| {
+        let unit = (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+        F::cast(bound * (2.0 * unit - 1.0))
+    }));
+    // `w` holds exactly `n_hidden · n_inputs` values, whose size in bytes fits `isize`.
+    let w = Array2::from_shape_vec((n_hidden, n_inputs), w).expect("length matches the shape");
+    let b1 = Array1::from_vec(try_filled(n_hidden, F::zero(), "b1")?);
+    let b2 = Array1::from_vec(try_filled(n_inputs, F::zero(), "b2")?);
+    Ok((w, b1, b2))
+}
+
+/// `a` itself when it is in standard layout, else a standard-layout copy allocated fallibly.
+fn standard_layout<F: Float, D: Dimension>(
+    a: Array<F, D>,
+    what: &'static str,
+) -> Result<Array<F, D>> {
+    if a.is_standard_layout() {
+        return Ok(a);
+    }
+    let mut values = try_with_capacity(a.len(), what)?;
+    values.extend(a.iter().copied());
+    // `values` holds `a`'s elements in logical order, as many as its shape has.
+    Ok(Array::from_shape_vec(a.raw_dim(), values).expect("length matches the shape"))
 }

@@ -274,7 +274,7 @@ mod tests {
         let (mut b1, mut b2) = (rest[..h].to_vec(), rest[h..].to_vec());
         let mut workspace = Workspace::new(d, h, 1);
         let mut grads = Gradients::zeros(d, h);
-        let mut state = MomentumState::new(d, h);
+        let mut state = MomentumState::new(d, h).unwrap();
         let mut losses = Vec::new();
         for &row in order {
             let params = (&mut w[..], &mut b1[..], &mut b2[..]);
@@ -289,7 +289,7 @@ mod tests {
                     loss,
                     &mut grads,
                 );
-                sgd.step(params, &grads, &mut state);
+                sgd.step(params, &grads, &mut state).unwrap();
                 value
             };
             losses.push(value);

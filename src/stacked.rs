@@ -3,20 +3,30 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::ops::Range;
 
-use ndarray::{Array1, Array2, ArrayBase, ArrayView1, ArrayView2, Data, Ix2};
-use rand::{Rng, SeedableRng};
+use ndarray::{Array, Array1, Array2, ArrayBase, ArrayView1, ArrayView2, Data, Ix1, Ix2};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::gradient::{Gradients, ParamSlices};
+use crate::gradient::{Gradients, ParamSlices, element_count, try_filled, try_with_capacity};
 use crate::linalg::{self, Op};
-use crate::model::row_mean_squared_errors;
+use crate::model::{initial_parts, row_mean_squared_errors};
 use crate::train::state::TrainState;
 use crate::train::trainer::{self, Trainable};
 use crate::{
     Activation, Error, FitReport, Float, Loss, Observer, Result, Sigmoid, TrainConfig,
-    ValidTrainConfig, VanillaAutoencoder, decoder, encoder, loss, validate,
+    ValidTrainConfig, VanillaAutoencoder, decoder, encoder, inference, kernels, loss, validate,
 };
+
+/// Which way a level maps a sample.
+#[derive(Debug, Clone, Copy)]
+enum Pass {
+    /// `h_k = f(W_k h_{k−1} + b1_k)`.
+    Encode,
+    /// `g_{k−1} = f(W_kᵀ g_k + b2_k)` (the output activation for the bottom level).
+    Decode,
+}
 
 /// One tied level: `W: [n_hidden, n_inputs]`, `b1: [n_hidden]`, `b2: [n_inputs]`.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +34,23 @@ struct Level<F> {
     w: Array2<F>,
     b1: Array1<F>,
     b2: Array1<F>,
+}
+
+impl<F: Float> Level<F> {
+    /// A copy, or [`Error::AllocationFailed`] (a level may take most of the memory there is).
+    fn try_clone(&self) -> Result<Self> {
+        fn copy<F: Float, D: ndarray::Dimension>(a: &Array<F, D>) -> Result<Array<F, D>> {
+            let mut values = try_with_capacity(a.len(), "a level's parameters")?;
+            values.extend_from_slice(slice(a));
+            // As many values as the shape has, in its (standard) order.
+            Ok(Array::from_shape_vec(a.raw_dim(), values).expect("length matches the shape"))
+        }
+        Ok(Self {
+            w: copy(&self.w)?,
+            b1: copy(&self.b1)?,
+            b2: copy(&self.b2)?,
+        })
+    }
 }
 
 /// A stack of tied-weight levels: layer sizes `[n_0, n_1, …, n_L]` give `L` levels, level `k`
@@ -76,6 +103,17 @@ impl<F: Float, A, O> PartialEq for StackedAutoencoder<F, A, O> {
     }
 }
 
+/// Layer sizes and activations only, no weights.
+///
+/// ```
+/// use autoencoder::{StackedAutoencoder, Tanh};
+/// let stack = StackedAutoencoder::<f32, Tanh>::new(&[8, 4, 2], 0)?;
+/// assert_eq!(
+///     format!("{stack:?}"),
+///     r#"StackedAutoencoder { layer_sizes: [8, 4, 2], activation: "tanh", output_activation: "tanh", .. }"#
+/// );
+/// # Ok::<(), autoencoder::Error>(())
+/// ```
 impl<F: Float, A: Activation, O: Activation> fmt::Debug for StackedAutoencoder<F, A, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StackedAutoencoder")
@@ -92,7 +130,9 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
     /// biases zero.
     ///
     /// # Errors
-    /// [`Error::InvalidLayerSizes`] for fewer than two sizes or a zero size.
+    /// [`Error::InvalidLayerSizes`] for fewer than two sizes or a zero size;
+    /// [`Error::AllocationFailed`] when a level's weights overflow `usize` or cannot be
+    /// allocated.
     pub fn new(layer_sizes: &[usize], seed: u64) -> Result<Self> {
         if layer_sizes.len() < 2 || layer_sizes.contains(&0) {
             return Err(Error::InvalidLayerSizes(layer_sizes.to_vec()));
@@ -101,21 +141,12 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
             .windows(2)
             .enumerate()
             .map(|(k, pair)| {
-                let (n_inputs, n_hidden) = (pair[0], pair[1]);
-                let bound = (6.0 / (n_inputs + n_hidden) as f64).sqrt();
                 let mut rng = ChaCha8Rng::seed_from_u64(seed);
                 rng.set_stream(k as u64);
-                let w = Array2::from_shape_simple_fn((n_hidden, n_inputs), || {
-                    let unit = (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
-                    F::cast(bound * (2.0 * unit - 1.0))
-                });
-                Level {
-                    w,
-                    b1: Array1::zeros(n_hidden),
-                    b2: Array1::zeros(n_inputs),
-                }
+                let (w, b1, b2) = initial_parts(pair[0], pair[1], &mut rng)?;
+                Ok(Level { w, b1, b2 })
             })
-            .collect();
+            .collect::<Result<_>>()?;
         Ok(Self {
             levels,
             activations: PhantomData,
@@ -239,6 +270,188 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
         Ok(row_mean_squared_errors(self.reconstruct(x)?, x))
     }
 
+    /// The code of one sample `x: [n_inputs]` (an owned array or a view, in any memory
+    /// order), `[n_code]`: the values of the sample's row of [`encode`](Self::encode).
+    ///
+    /// One allocation: the result, with room for twice the widest layer, in whose two halves
+    /// the levels' outputs take turns (the result keeps that capacity).
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] unless `x` has `n_inputs` values; [`Error::NonFiniteInput`]
+    /// (with row 0).
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::StackedAutoencoder;
+    /// use ndarray::Array2;
+    ///
+    /// let stack = StackedAutoencoder::<f64>::new(&[6, 4, 2], 0)?;
+    /// let x = Array2::from_shape_fn((3, 6), |(i, j)| ((i + j) % 3) as f64 / 2.0);
+    /// let code = stack.encode_row(&x.row(2))?;
+    /// assert!((&code - &stack.encode(&x)?.row(2)).iter().all(|d| d.abs() < 1e-12)); // to rounding
+    /// assert_eq!(stack.decode_row(&code)?, stack.reconstruct_row(&x.row(2))?);
+    /// let error = stack.reconstruction_error_row(&x.row(2))?;
+    /// assert!((error - stack.reconstruction_errors(&x)?[2]).abs() < 1e-12); // to rounding
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
+    pub fn encode_row<S: Data<Elem = F>>(&self, x: &ArrayBase<S, Ix1>) -> Result<Array1<F>> {
+        inference::check_row(x, self.n_inputs())?;
+        Ok(self.row_result(x.view(), Self::encoding(self.n_levels())))
+    }
+
+    /// The reconstruction of one top-level code `y: [n_code]`, `[n_inputs]`: the same values
+    /// as the code's row of [`decode`](Self::decode). One allocation, as
+    /// [`encode_row`](Self::encode_row) makes.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] unless `y` has `n_code` values; [`Error::NonFiniteInput`].
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::StackedAutoencoder;
+    /// use ndarray::array;
+    ///
+    /// let stack = StackedAutoencoder::<f32>::new(&[6, 4, 2], 0)?;
+    /// let z = stack.decode_row(&array![0.5, 0.25])?;
+    /// assert!((&z - &stack.decode(&array![[0.5, 0.25]])?.row(0)).iter().all(|d| d.abs() < 1e-6)); // to rounding
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
+    pub fn decode_row<S: Data<Elem = F>>(&self, y: &ArrayBase<S, Ix1>) -> Result<Array1<F>> {
+        inference::check_row(y, self.n_code())?;
+        Ok(self.row_result(y.view(), Self::decoding(self.n_levels())))
+    }
+
+    /// The reconstruction of one sample `x: [n_inputs]`, `[n_inputs]`: the values of the
+    /// sample's row of [`reconstruct`](Self::reconstruct). One allocation, as
+    /// [`encode_row`](Self::encode_row) makes.
+    ///
+    /// # Errors
+    /// As [`encode_row`](Self::encode_row).
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::StackedAutoencoder;
+    /// use ndarray::array;
+    ///
+    /// let stack = StackedAutoencoder::<f64>::new(&[3, 2, 1], 0)?;
+    /// assert_eq!(stack.reconstruct_row(&array![0.1, 0.5, 0.9])?.len(), 3);
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
+    pub fn reconstruct_row<S: Data<Elem = F>>(&self, x: &ArrayBase<S, Ix1>) -> Result<Array1<F>> {
+        inference::check_row(x, self.n_inputs())?;
+        Ok(self.row_result(x.view(), Self::round_trip(self.n_levels())))
+    }
+
+    /// The reconstruction error of one sample `x: [n_inputs]`: the mean over `n_inputs` of
+    /// `(z − x)²`, the value of the sample's entry of
+    /// [`reconstruction_errors`](Self::reconstruction_errors). One allocation (twice the
+    /// widest layer, freed before it returns).
+    ///
+    /// # Errors
+    /// As [`encode_row`](Self::encode_row).
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::StackedAutoencoder;
+    /// use ndarray::array;
+    ///
+    /// let stack = StackedAutoencoder::<f64>::new(&[3, 2, 1], 0)?;
+    /// assert!(stack.reconstruction_error_row(&array![0.1, 0.5, 0.9])? > 0.0);
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
+    pub fn reconstruction_error_row<S: Data<Elem = F>>(&self, x: &ArrayBase<S, Ix1>) -> Result<F> {
+        inference::check_row(x, self.n_inputs())?;
+        let mut buffer = self.row_buffer();
+        Ok(kernels::vectorized(
+            #[inline(always)]
+            || {
+                let z = self.run_row(x.view(), Self::round_trip(self.n_levels()), &mut buffer);
+                inference::mean_squared_error(&buffer[z], x.view())
+            },
+        ))
+    }
+
+    /// Encoding steps: every level, bottom first.
+    fn encoding(n_levels: usize) -> impl Iterator<Item = (usize, Pass)> {
+        (0..n_levels).map(|k| (k, Pass::Encode))
+    }
+
+    /// Decoding steps: every level, top first.
+    fn decoding(n_levels: usize) -> impl Iterator<Item = (usize, Pass)> {
+        (0..n_levels).rev().map(|k| (k, Pass::Decode))
+    }
+
+    /// Encoding, then decoding.
+    fn round_trip(n_levels: usize) -> impl Iterator<Item = (usize, Pass)> {
+        Self::encoding(n_levels).chain(Self::decoding(n_levels))
+    }
+
+    /// Room for [`run_row`](Self::run_row): two halves as wide as the widest layer.
+    fn row_buffer(&self) -> Vec<F> {
+        let hidden = self.levels.iter().map(|l| l.w.nrows());
+        let widest = hidden.fold(self.n_inputs(), usize::max);
+        vec![F::zero(); 2 * widest]
+    }
+
+    /// One sample through `steps`, as the result in a buffer from
+    /// [`row_buffer`](Self::row_buffer), cut to the result's length.
+    fn row_result<I>(&self, x: ArrayView1<'_, F>, steps: I) -> Array1<F>
+    where
+        I: Iterator<Item = (usize, Pass)>,
+    {
+        let mut buffer = self.row_buffer();
+        let result = kernels::vectorized(
+            #[inline(always)]
+            || self.run_row(x, steps, &mut buffer),
+        );
+        let len = result.len();
+        buffer.copy_within(result, 0);
+        buffer.truncate(len);
+        Array1::from_vec(buffer)
+    }
+
+    /// Runs one sample through `steps` (level, pass), the levels' outputs taking turns in the
+    /// two halves of `buffer` (from [`row_buffer`](Self::row_buffer)); returns where in
+    /// `buffer` the last output lies.
+    #[inline(always)]
+    fn run_row(
+        &self,
+        x: ArrayView1<'_, F>,
+        steps: impl Iterator<Item = (usize, Pass)>,
+        buffer: &mut [F],
+    ) -> Range<usize> {
+        let half = buffer.len() / 2;
+        let (first, second) = buffer.split_at_mut(half);
+        let (mut out, mut spare) = (first, second);
+        let (mut out_at, mut spare_at) = (0, half);
+        // Length of the last output, in `spare`; none yet: the input is `x`.
+        let mut last: Option<usize> = None;
+        for (k, pass) in steps {
+            let level = &self.levels[k];
+            let input = match last {
+                None => x.view(),
+                Some(n) => ArrayView1::from(&spare[..n]),
+            };
+            let n_out = match pass {
+                Pass::Encode => level.w.nrows(),
+                Pass::Decode => level.w.ncols(),
+            };
+            let target = &mut out[..n_out];
+            let (w, b1, b2) = (slice(&level.w), slice(&level.b1), slice(&level.b2));
+            match pass {
+                Pass::Encode => inference::encode_into::<F, A>((w, b1), input, target),
+                Pass::Decode if k == 0 => inference::decode_into::<F, O>((w, b2), input, target),
+                Pass::Decode => inference::decode_into::<F, A>((w, b2), input, target),
+            }
+            std::mem::swap(&mut out, &mut spare);
+            std::mem::swap(&mut out_at, &mut spare_at);
+            last = Some(n_out);
+        }
+        // A stack has at least one level, so there was at least one step.
+        let n = last.expect("at least one step");
+        spare_at..spare_at + n
+    }
+
     /// The mean loss over all elements of `x`.
     ///
     /// # Errors
@@ -261,8 +474,8 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
         let data = x.as_standard_layout();
         let data = data.as_slice().expect("standard layout is contiguous");
         let rows: Vec<usize> = (0..x.nrows()).collect();
-        let mut workspace = self.workspace(rows.len());
-        let mut grads = self.zero_gradients();
+        let mut workspace = self.workspace(rows.len())?;
+        let mut grads = self.zero_gradients()?;
         workspace.load_rows(data, &rows);
         let value = workspace.loss_and_gradient::<A, O>(&self.levels, rows.len(), loss, &mut grads);
         Ok((value, grads))
@@ -286,7 +499,7 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
         let mut reports = Vec::with_capacity(self.levels.len());
         let mut codes: Option<Array2<F>> = None;
         for k in 0..self.levels.len() {
-            let Level { w, b1, b2 } = self.levels[k].clone();
+            let Level { w, b1, b2 } = self.levels[k].try_clone()?;
             let (report, trained) = if k == 0 {
                 let mut model = VanillaAutoencoder::<F, A, O>::from_parts(w, b1, b2)?;
                 let report = model.fit(x, config)?;
@@ -378,10 +591,10 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
         trainer::fit(self, x, None, config, Some(state), observer)
     }
 
-    fn zero_gradients(&self) -> Vec<Gradients<F>> {
+    fn zero_gradients(&self) -> Result<Vec<Gradients<F>>> {
         self.levels
             .iter()
-            .map(|l| Gradients::zeros(l.w.ncols(), l.w.nrows()))
+            .map(|l| Gradients::try_zeros(l.w.ncols(), l.w.nrows(), "gradients"))
             .collect()
     }
 }
@@ -602,27 +815,26 @@ impl<F: Float, A: Activation, O: Activation> Trainable<F> for StackedAutoencoder
         )
     }
 
-    fn workspace(&self, capacity: usize) -> StackWorkspace<F> {
+    fn workspace(&self, capacity: usize) -> Result<StackWorkspace<F>> {
+        const WHAT: &str = "training buffers";
+        let zeros = |width| try_filled(element_count(width, capacity, WHAT)?, F::zero(), WHAT);
         let widest = self.layer_sizes().into_iter().max().unwrap_or(0);
-        StackWorkspace {
+        Ok(StackWorkspace {
             n_inputs: self.n_inputs(),
-            inputs: vec![F::zero(); self.n_inputs() * capacity],
+            inputs: zeros(self.n_inputs())?,
             targets: Vec::new(),
             encoded: self
                 .levels
                 .iter()
-                .map(|l| vec![F::zero(); l.w.nrows() * capacity])
-                .collect(),
+                .map(|l| zeros(l.w.nrows()))
+                .collect::<Result<_>>()?,
             decoded: self
                 .levels
                 .iter()
-                .map(|l| vec![F::zero(); l.w.ncols() * capacity])
-                .collect(),
-            delta: [
-                vec![F::zero(); widest * capacity],
-                vec![F::zero(); widest * capacity],
-            ],
-        }
+                .map(|l| zeros(l.w.ncols()))
+                .collect::<Result<_>>()?,
+            delta: [zeros(widest)?, zeros(widest)?],
+        })
     }
 
     fn batch_gradient(

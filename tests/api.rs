@@ -2,8 +2,8 @@
 
 use autoencoder::datasets::breast_cancer_wisconsin;
 use autoencoder::{
-    Error, FitReport, LossHistory, StopReason, Tanh, TrainConfig, ValidTrainConfig,
-    VanillaAutoencoder,
+    Control, Error, FitReport, LossHistory, StackedAutoencoder, StopReason, Tanh, TrainConfig,
+    ValidTrainConfig, VanillaAutoencoder, observer_fn,
 };
 use ndarray::{Array2, s};
 
@@ -197,6 +197,8 @@ fn public_types_are_send_sync_unpin() {
     fn check<T: Send + Sync + Unpin>() {}
     check::<VanillaAutoencoder<f64>>();
     check::<VanillaAutoencoder<f32, Tanh>>();
+    check::<StackedAutoencoder<f64>>();
+    check::<StackedAutoencoder<f32, Tanh>>();
     check::<TrainConfig>();
     check::<ValidTrainConfig>();
     check::<Error>();
@@ -212,4 +214,64 @@ fn errors_display_what_was_expected() {
     );
     let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(err);
     assert!(!boxed.to_string().is_empty());
+}
+
+#[test]
+fn a_closure_observes_through_observer_fn() {
+    let x = toy(30, 9);
+    let mut seen = Vec::new();
+    let mut model = VanillaAutoencoder::<f64>::new(9, 5, 42).unwrap();
+    let report = model
+        .fit_with_observer(
+            &x,
+            &TrainConfig::new().epochs(50),
+            &mut observer_fn(|stats| {
+                seen.push((stats.epoch, stats.loss));
+                if stats.epoch == 3 {
+                    Control::Stop
+                } else {
+                    Control::Continue
+                }
+            }),
+        )
+        .unwrap();
+    assert_eq!(report.stop_reason(), StopReason::Observer);
+    let epochs: Vec<usize> = seen.iter().map(|s| s.0).collect();
+    assert_eq!(epochs, [0, 1, 2, 3]);
+    let losses: Vec<f64> = seen.iter().map(|s| s.1).collect();
+    assert_eq!(losses, report.epoch_losses());
+
+    // The same closure type observes a stack.
+    let mut count = 0;
+    let mut stack = StackedAutoencoder::<f64>::new(&[9, 5, 3], 0).unwrap();
+    stack
+        .fit_with_observer(
+            &x,
+            &TrainConfig::new().epochs(4),
+            &mut observer_fn(|_| {
+                count += 1;
+                Control::Continue
+            }),
+        )
+        .unwrap();
+    assert_eq!(count, 4);
+}
+
+#[test]
+fn debug_shows_shapes_and_activations_not_weights() {
+    let model = VanillaAutoencoder::<f64>::new(784, 128, 0).unwrap();
+    let text = format!("{model:?}");
+    assert_eq!(
+        text,
+        "VanillaAutoencoder { n_inputs: 784, n_hidden: 128, activation: \"sigmoid\", \
+         output_activation: \"sigmoid\", .. }"
+    );
+    let pretty = format!("{model:#?}");
+    assert!(pretty.lines().count() < 10, "{pretty}");
+    let stack = StackedAutoencoder::<f32, Tanh>::new(&[784, 256, 32], 0).unwrap();
+    assert_eq!(
+        format!("{stack:?}"),
+        "StackedAutoencoder { layer_sizes: [784, 256, 32], activation: \"tanh\", \
+         output_activation: \"tanh\", .. }"
+    );
 }

@@ -161,6 +161,65 @@ impl<F, T: Observer<F> + ?Sized> Observer<F> for &mut T {
     }
 }
 
+/// An observer made of a closure, called at the end of every epoch: see [`observer_fn`].
+///
+/// # Examples
+/// ```
+/// use autoencoder::{Control, FnObserver, observer_fn};
+/// let mut epochs = 0;
+/// let watch: FnObserver<_> = observer_fn(|_stats: &autoencoder::EpochStats<f32>| {
+///     epochs += 1;
+///     Control::Continue
+/// });
+/// # let _ = watch;
+/// ```
+#[derive(Clone, Copy)]
+pub struct FnObserver<C>(C);
+
+impl<C> std::fmt::Debug for FnObserver<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FnObserver(..)")
+    }
+}
+
+/// Turns a closure into an [`Observer`] whose
+/// [`on_epoch_end`](Observer::on_epoch_end) it is (the other methods do nothing).
+///
+/// The closure's argument type is inferred from the model, so it needs no annotation.
+///
+/// # Examples
+/// ```
+/// use autoencoder::{Control, StopReason, TrainConfig, VanillaAutoencoder, observer_fn};
+/// use ndarray::Array2;
+///
+/// let x = Array2::from_shape_fn((40, 4), |(i, j)| ((i + j) % 2) as f64);
+/// let mut model = VanillaAutoencoder::<f64>::new(4, 2, 1)?;
+/// let mut losses = Vec::new();
+/// let mut watch = observer_fn(|stats| {
+///     losses.push(stats.loss);
+///     if stats.epoch == 9 { Control::Stop } else { Control::Continue }
+/// });
+/// let report = model.fit_with_observer(&x, &TrainConfig::new().epochs(500), &mut watch)?;
+/// assert_eq!(report.stop_reason(), StopReason::Observer);
+/// assert_eq!(losses.len(), 10);
+/// # Ok::<(), autoencoder::Error>(())
+/// ```
+pub fn observer_fn<F, C>(on_epoch_end: C) -> FnObserver<C>
+where
+    C: FnMut(&EpochStats<F>) -> Control,
+{
+    FnObserver(on_epoch_end)
+}
+
+impl<F, C> Observer<F> for FnObserver<C>
+where
+    C: FnMut(&EpochStats<F>) -> Control,
+{
+    fn on_epoch_end(&mut self, stats: &EpochStats<F>) -> Control {
+        (self.0)(stats)
+    }
+}
+
 /// Records every epoch's statistics.
 #[derive(Debug, Clone, Default)]
 pub struct LossHistory<F> {

@@ -1,9 +1,9 @@
 //! Optimisers: SGD with momentum and Adam, each as settings, an update rule and a state.
 
-use ndarray::{Array1, Array2};
+use ndarray::{Array1, Array2, CowArray, Dimension};
 
-use crate::gradient::{Gradients, slice_mut};
-use crate::{Float, kernels};
+use crate::gradient::{Gradients, ParamSlices, slice_mut};
+use crate::{Error, Float, Result, kernels};
 
 /// SGD-with-momentum settings, in PyTorch's form.
 ///
@@ -36,10 +36,22 @@ pub struct MomentumState<F> {
 
 impl<F: Float> MomentumState<F> {
     /// Zero velocities for a model with `n_inputs` inputs and `n_hidden` hidden units.
-    pub fn new(n_inputs: usize, n_hidden: usize) -> Self {
-        Self {
-            velocity: Gradients::zeros(n_inputs, n_hidden),
-        }
+    ///
+    /// # Errors
+    /// [`Error::AllocationFailed`] when `n_inputs · n_hidden` values cannot be allocated.
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::MomentumState;
+    /// let state = MomentumState::<f32>::new(9, 5)?;
+    /// assert_eq!(state.velocity_w().dim(), (5, 9));
+    /// assert!(MomentumState::<f32>::new(usize::MAX, 2).is_err());
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
+    pub fn new(n_inputs: usize, n_hidden: usize) -> Result<Self> {
+        Ok(Self {
+            velocity: Gradients::try_zeros(n_inputs, n_hidden, "optimiser state")?,
+        })
     }
 
     /// Velocity of `W`, `[n_hidden, n_inputs]`.
@@ -66,11 +78,48 @@ impl<F: Float> MomentumState<F> {
 }
 
 impl<F: Float> SgdMomentum<F> {
-    /// One update of `W`, `b1`, `b2` (as row-major slices) from their gradients.
+    /// One update of `W`, `b1`, `b2` (as row-major slices) from their gradients, which may be
+    /// in any memory order.
+    ///
+    /// # Errors
+    /// [`Error::StepShapeMismatch`] unless the gradients have the state's shapes and the
+    /// slices their lengths (`n_hidden · n_inputs`, `n_hidden`, `n_inputs`); nothing changes then.
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::{MomentumState, SgdMomentum, VanillaAutoencoder};
+    /// use ndarray::Array2;
+    ///
+    /// let x = Array2::from_shape_fn((8, 3), |(i, j)| ((i + j) % 2) as f64);
+    /// let model = VanillaAutoencoder::<f64>::new(3, 2, 0)?;
+    /// let (_, grads) = model.loss_and_gradient(&x, autoencoder::Loss::Mse)?;
+    /// let (mut w, mut b1, mut b2) = model.into_parts();
+    /// let sgd = SgdMomentum { learning_rate: 0.1, momentum: 0.9, nesterov: false, weight_decay: 0.0 };
+    /// let mut state = MomentumState::new(3, 2)?;
+    /// let params = (w.as_slice_mut().unwrap(), b1.as_slice_mut().unwrap(), b2.as_slice_mut().unwrap());
+    /// sgd.step(params, &grads, &mut state)?;
+    /// assert_eq!(state.velocity_w(), &grads.w);
+    ///
+    /// let mut short = [0.0; 1];
+    /// let params = (w.as_slice_mut().unwrap(), &mut short[..], b2.as_slice_mut().unwrap());
+    /// assert!(sgd.step(params, &grads, &mut state).is_err());
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
     pub fn step(
         &self,
-        (w, b1, b2): (&mut [F], &mut [F], &mut [F]),
+        params: (&mut [F], &mut [F], &mut [F]),
         grads: &Gradients<F>,
+        state: &mut MomentumState<F>,
+    ) -> Result<()> {
+        let shape = state.velocity.w.dim();
+        checked_step(params, grads, shape, |p, g| self.step_slices(p, g, state))
+    }
+
+    /// [`step`](Self::step) on gradients as row-major slices whose shapes the caller checked.
+    pub(crate) fn step_slices(
+        &self,
+        (w, b1, b2): (&mut [F], &mut [F], &mut [F]),
+        (gw, gb1, gb2): ParamSlices<'_, F>,
         state: &mut MomentumState<F>,
     ) {
         let v = &mut state.velocity;
@@ -78,11 +127,6 @@ impl<F: Float> SgdMomentum<F> {
             slice_mut(v.w.as_slice_mut()),
             slice_mut(v.b1.as_slice_mut()),
             slice_mut(v.b2.as_slice_mut()),
-        );
-        let (gw, gb1, gb2) = (
-            grad_slice(&grads.w),
-            grad_slice(&grads.b1),
-            grad_slice(&grads.b2),
         );
         #[cfg(feature = "threading")]
         if w.len() >= PARALLEL_STEP_MIN {
@@ -201,12 +245,25 @@ pub struct AdamState<F> {
 
 impl<F: Float> AdamState<F> {
     /// Zero moments for a model with `n_inputs` inputs and `n_hidden` hidden units.
-    pub fn new(n_inputs: usize, n_hidden: usize) -> Self {
-        Self {
-            first: Gradients::zeros(n_inputs, n_hidden),
-            second: Gradients::zeros(n_inputs, n_hidden),
+    ///
+    /// # Errors
+    /// [`Error::AllocationFailed`] when twice `n_inputs · n_hidden` values cannot be allocated.
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::AdamState;
+    /// let state = AdamState::<f64>::new(9, 5)?;
+    /// assert_eq!((state.first_moment().w.dim(), state.steps()), ((5, 9), 0));
+    /// assert!(AdamState::<f64>::new(1 << 40, 1 << 40).is_err());
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
+    pub fn new(n_inputs: usize, n_hidden: usize) -> Result<Self> {
+        const WHAT: &str = "optimiser state";
+        Ok(Self {
+            first: Gradients::try_zeros(n_inputs, n_hidden, WHAT)?,
+            second: Gradients::try_zeros(n_inputs, n_hidden, WHAT)?,
             steps: 0,
-        }
+        })
     }
 
     /// Steps taken so far.
@@ -226,11 +283,50 @@ impl<F: Float> AdamState<F> {
 }
 
 impl<F: Float> Adam<F> {
-    /// One update of `W`, `b1`, `b2` (as row-major slices) from their gradients.
+    /// One update of `W`, `b1`, `b2` (as row-major slices) from their gradients, which may be
+    /// in any memory order.
+    ///
+    /// # Errors
+    /// [`Error::StepShapeMismatch`] unless the gradients have the state's shapes and the
+    /// slices their lengths (`n_hidden · n_inputs`, `n_hidden`, `n_inputs`); nothing changes
+    /// then, not even the step count.
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::{Adam, AdamState, Gradients, VanillaAutoencoder};
+    /// use ndarray::Array2;
+    ///
+    /// let x = Array2::from_shape_fn((8, 3), |(i, j)| ((i + j) % 2) as f64);
+    /// let model = VanillaAutoencoder::<f64>::new(3, 2, 0)?;
+    /// let (_, grads) = model.loss_and_gradient(&x, autoencoder::Loss::Mse)?;
+    /// let (mut w, mut b1, mut b2) = model.into_parts();
+    /// let adam = Adam { learning_rate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weight_decay: 0.0 };
+    /// let mut state = AdamState::new(3, 2)?;
+    /// let params = (w.as_slice_mut().unwrap(), b1.as_slice_mut().unwrap(), b2.as_slice_mut().unwrap());
+    /// adam.step(params, &grads, &mut state)?;
+    /// assert_eq!(state.steps(), 1);
+    ///
+    /// let other = Gradients { w: Array2::zeros((3, 2)), ..grads };
+    /// let params = (w.as_slice_mut().unwrap(), b1.as_slice_mut().unwrap(), b2.as_slice_mut().unwrap());
+    /// assert!(adam.step(params, &other, &mut state).is_err());
+    /// assert_eq!(state.steps(), 1);
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
     pub fn step(
         &self,
-        (w, b1, b2): (&mut [F], &mut [F], &mut [F]),
+        params: (&mut [F], &mut [F], &mut [F]),
         grads: &Gradients<F>,
+        state: &mut AdamState<F>,
+    ) -> Result<()> {
+        let shape = state.first.w.dim();
+        checked_step(params, grads, shape, |p, g| self.step_slices(p, g, state))
+    }
+
+    /// [`step`](Self::step) on gradients as row-major slices whose shapes the caller checked.
+    pub(crate) fn step_slices(
+        &self,
+        (w, b1, b2): (&mut [F], &mut [F], &mut [F]),
+        (gw, gb1, gb2): ParamSlices<'_, F>,
         state: &mut AdamState<F>,
     ) {
         // Saturates rather than overflows: `t` below is capped at i32::MAX anyway.
@@ -242,7 +338,7 @@ impl<F: Float> Adam<F> {
         let corrections = (correction1, correction2);
         self.update(
             w,
-            grad_slice(&grads.w),
+            gw,
             slice_mut(m.w.as_slice_mut()),
             slice_mut(v.w.as_slice_mut()),
             corrections,
@@ -250,7 +346,7 @@ impl<F: Float> Adam<F> {
         );
         self.update(
             b1,
-            grad_slice(&grads.b1),
+            gb1,
             slice_mut(m.b1.as_slice_mut()),
             slice_mut(v.b1.as_slice_mut()),
             corrections,
@@ -258,7 +354,7 @@ impl<F: Float> Adam<F> {
         );
         self.update(
             b2,
-            grad_slice(&grads.b2),
+            gb2,
             slice_mut(m.b2.as_slice_mut()),
             slice_mut(v.b2.as_slice_mut()),
             corrections,
@@ -288,9 +384,49 @@ impl<F: Float> Adam<F> {
     }
 }
 
-fn grad_slice<F, D: ndarray::Dimension>(a: &ndarray::Array<F, D>) -> &[F] {
-    // Gradients are allocated by the crate in standard layout.
-    a.as_slice().expect("crate-owned arrays are contiguous")
+/// Checks the shapes of a step's parameters and gradients against the state's `W` shape
+/// `(n_hidden, n_inputs)`, then runs `step` on the gradients as row-major slices (copied into
+/// standard layout if they are in another one; the crate's own never are).
+fn checked_step<F: Float>(
+    params: (&mut [F], &mut [F], &mut [F]),
+    grads: &Gradients<F>,
+    (h, d): (usize, usize),
+    step: impl FnOnce((&mut [F], &mut [F], &mut [F]), ParamSlices<'_, F>),
+) -> Result<()> {
+    let mismatch = |array, expected: &[usize], found: &[usize]| {
+        (expected != found).then(|| Error::StepShapeMismatch {
+            array,
+            expected: expected.to_vec(),
+            found: found.to_vec(),
+        })
+    };
+    let checks = [
+        mismatch("gradient W", &[h, d], grads.w.shape()),
+        mismatch("gradient b1", &[h], grads.b1.shape()),
+        mismatch("gradient b2", &[d], grads.b2.shape()),
+        // The state exists, so `h · d` does not overflow.
+        mismatch("parameter W", &[h * d], &[params.0.len()]),
+        mismatch("parameter b1", &[h], &[params.1.len()]),
+        mismatch("parameter b2", &[d], &[params.2.len()]),
+    ];
+    if let Some(error) = checks.into_iter().flatten().next() {
+        return Err(error);
+    }
+    let (gw, gb1, gb2) = (
+        grads.w.as_standard_layout(),
+        grads.b1.as_standard_layout(),
+        grads.b2.as_standard_layout(),
+    );
+    step(
+        params,
+        (contiguous(&gw), contiguous(&gb1), contiguous(&gb2)),
+    );
+    Ok(())
+}
+
+fn contiguous<'a, F, D: Dimension>(a: &'a CowArray<'_, F, D>) -> &'a [F] {
+    // `as_standard_layout` gives contiguous arrays.
+    a.as_slice().expect("standard layout is contiguous")
 }
 
 #[cfg(test)]
@@ -312,12 +448,13 @@ mod tests {
                 nesterov,
                 weight_decay: 0.0,
             };
-            let mut state = MomentumState::<f64>::new(1, 1);
+            let mut state = MomentumState::<f64>::new(1, 1).unwrap();
             let (mut w, mut b1, mut b2) = ([0.0], [0.0], [1.0]);
             for (&g, &theta) in [1.0, 0.5, -2.0].iter().zip(&expected) {
                 let mut grads = Gradients::zeros(1, 1);
                 grads.b2[0] = g;
-                opt.step((&mut w, &mut b1, &mut b2), &grads, &mut state);
+                opt.step((&mut w, &mut b1, &mut b2), &grads, &mut state)
+                    .unwrap();
                 assert_abs_diff_eq!(b2[0], theta, epsilon = 1e-12);
             }
             assert_abs_diff_eq!(state.velocity_b2()[0], -0.74, epsilon = 1e-12);
@@ -337,7 +474,7 @@ mod tests {
         };
         let value = |i: usize| ((i * 37) % 101) as f64 / 50.0 - 1.0;
         let mut grads = Gradients::<f64>::zeros(d, h);
-        let mut state = MomentumState::<f64>::new(d, h);
+        let mut state = MomentumState::<f64>::new(d, h).unwrap();
         grads
             .w
             .iter_mut()
@@ -352,7 +489,8 @@ mod tests {
         let w0: Vec<f64> = (0..d * h).map(|i| value(i + 7)).collect();
         let (mut w, mut b1, mut b2) = (w0.clone(), vec![1.0; h], vec![1.0; d]);
         let v0 = state.velocity.w.clone();
-        opt.step((&mut w, &mut b1, &mut b2), &grads, &mut state);
+        opt.step((&mut w, &mut b1, &mut b2), &grads, &mut state)
+            .unwrap();
         for (i, ((&w, &w0), (&v, &v0))) in w
             .iter()
             .zip(&w0)
@@ -388,14 +526,16 @@ mod tests {
             epsilon: 1e-20,
             weight_decay: 0.0,
         };
-        let mut state = AdamState::<f64>::new(1, 1);
+        let mut state = AdamState::<f64>::new(1, 1).unwrap();
         let (mut w, mut b1, mut b2) = ([0.0], [0.0], [1.0]);
         let mut grads = Gradients::zeros(1, 1);
         grads.b2[0] = 2.0;
-        adam.step((&mut w, &mut b1, &mut b2), &grads, &mut state);
+        adam.step((&mut w, &mut b1, &mut b2), &grads, &mut state)
+            .unwrap();
         assert_abs_diff_eq!(b2[0], 0.9, epsilon = 1e-15);
         grads.b2[0] = -1.0;
-        adam.step((&mut w, &mut b1, &mut b2), &grads, &mut state);
+        adam.step((&mut w, &mut b1, &mut b2), &grads, &mut state)
+            .unwrap();
         let expected = 0.9 - 0.1 * (0.08 / 0.19) / (0.004996_f64 / 0.001999).sqrt();
         assert_abs_diff_eq!(b2[0], expected, epsilon = 1e-14);
         assert_eq!(state.steps(), 2);
@@ -412,13 +552,14 @@ mod tests {
             nesterov: false,
             weight_decay: 0.5,
         };
-        let mut state = MomentumState::<f64>::new(1, 1);
+        let mut state = MomentumState::<f64>::new(1, 1).unwrap();
         let (mut w, mut b1, mut b2) = ([2.0], [2.0], [2.0]);
         opt.step(
             (&mut w, &mut b1, &mut b2),
             &Gradients::zeros(1, 1),
             &mut state,
-        );
+        )
+        .unwrap();
         assert_abs_diff_eq!(w[0], 1.9, epsilon = 1e-15);
         assert_abs_diff_eq!(b1[0], 2.0, epsilon = 0.0);
         assert_abs_diff_eq!(b2[0], 2.0, epsilon = 0.0);

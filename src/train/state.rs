@@ -61,20 +61,22 @@ pub struct TrainState<F> {
 
 impl<F: Float> TrainState<F> {
     /// A fresh state for levels of the given `(n_inputs, n_hidden)` shapes.
-    pub(crate) fn new(config: &ValidTrainConfig, shapes: &[(usize, usize)]) -> Self {
+    pub(crate) fn new(config: &ValidTrainConfig, shapes: &[(usize, usize)]) -> Result<Self> {
         let optimizers = shapes
             .iter()
             .map(|&(n_inputs, n_hidden)| match config.optimizer() {
-                Optimizer::Sgd => LevelOptimizer::Sgd(MomentumState::new(n_inputs, n_hidden)),
-                Optimizer::Adam { .. } => LevelOptimizer::Adam(AdamState::new(n_inputs, n_hidden)),
+                Optimizer::Sgd => MomentumState::new(n_inputs, n_hidden).map(LevelOptimizer::Sgd),
+                Optimizer::Adam { .. } => {
+                    AdamState::new(n_inputs, n_hidden).map(LevelOptimizer::Adam)
+                }
             })
-            .collect();
+            .collect::<Result<_>>()?;
         let stream = |s| {
             let mut rng = ChaCha8Rng::seed_from_u64(config.seed());
             rng.set_stream(s);
             rng
         };
-        Self {
+        Ok(Self {
             next_epoch: 0,
             optimizers,
             shuffle_rng: stream(SHUFFLE_STREAM),
@@ -82,7 +84,7 @@ impl<F: Float> TrainState<F> {
             schedule: ScheduleState::new(config.schedule(), config.learning_rate()),
             best: None,
             latest_params: None,
-        }
+        })
     }
 
     /// Index of the next epoch to run (the number of epochs run so far).
@@ -219,8 +221,12 @@ impl<F: Float> Update<F> {
         grads: &Gradients<F>,
     ) {
         match (self, state) {
-            (Update::Sgd(sgd), LevelOptimizer::Sgd(state)) => sgd.step(params, grads, state),
-            (Update::Adam(adam), LevelOptimizer::Adam(state)) => adam.step(params, grads, state),
+            (Update::Sgd(sgd), LevelOptimizer::Sgd(state)) => {
+                sgd.step_slices(params, grads.slices(), state);
+            }
+            (Update::Adam(adam), LevelOptimizer::Adam(state)) => {
+                adam.step_slices(params, grads.slices(), state);
+            }
             // `check_compatible` and `TrainState::new` pair the state with the config's
             // optimiser before any step.
             _ => unreachable!("optimizer state checked"),

@@ -16,6 +16,9 @@ use ndarray::{ArrayBase, ArrayView2, Data, Ix2};
 /// Rows evaluated at once for the validation loss.
 pub(crate) const VALIDATION_CHUNK: usize = 1024;
 
+/// Epochs whose losses `fit` makes room for up front; longer runs grow the records as they go.
+const RESERVED_EPOCHS: usize = 1024;
+
 /// A model the loop can train: one or more tied levels `(W, b1, b2)` and a batch gradient.
 pub(crate) trait Trainable<F: Float> {
     /// Scratch buffers for batches.
@@ -39,8 +42,8 @@ pub(crate) trait Trainable<F: Float> {
     /// The parameters of `level`, mutable.
     fn level_params_mut(&mut self, level: usize) -> (&mut [F], &mut [F], &mut [F]);
 
-    /// Buffers for batches of up to `capacity` rows.
-    fn workspace(&self, capacity: usize) -> Self::Workspace;
+    /// Buffers for batches of up to `capacity` rows, or [`Error::AllocationFailed`].
+    fn workspace(&self, capacity: usize) -> Result<Self::Workspace>;
 
     /// Mean loss of the given rows of row-major `data` (before any update) and the gradients of
     /// every level's parameters (overwritten).
@@ -237,40 +240,56 @@ where
         }
         (Validation::FromConfig, None) => (Vec::from_iter(0..n_rows), None),
     };
+    // `fit` checked that a given state belongs to this model and config.
     let mut state = match state {
-        // `fit` checked that the state belongs to this model and config.
-        Some(mut state) => {
-            if let Some(latest) = state.latest_params.take() {
-                model.restore_params(&latest);
-            }
-            state
-        }
-        None => TrainState::new(config, &shapes),
+        Some(state) => state,
+        None => TrainState::new(config, &shapes)?,
     };
 
     let n_samples = training_rows.len();
     let batch_size = config.batch_size().min(n_samples);
     let n_batches = n_samples.div_ceil(batch_size);
-    let mut workspace = model.workspace(batch_size);
+    // Every buffer is allocated, fallibly, before the model is touched: a model that fits in
+    // memory may still lack room for its gradients and optimiser state.
+    let mut workspace = model.workspace(batch_size)?;
     let mut validation_workspace = validation
         .as_ref()
-        .map(|rows| model.workspace(rows.indices.len().min(VALIDATION_CHUNK)));
-    let zeros = || -> Vec<Gradients<F>> {
+        .map(|rows| model.workspace(rows.indices.len().min(VALIDATION_CHUNK)))
+        .transpose()?;
+    let zeros = || -> Result<Vec<Gradients<F>>> {
         shapes
             .iter()
-            .map(|&(d, h)| Gradients::zeros(d, h))
+            .map(|&(d, h)| Gradients::try_zeros(d, h, "training buffers"))
             .collect()
     };
-    let mut grads = zeros();
+    let mut grads = zeros()?;
     // Parameters at the end of the last completed epoch, for recovery from divergence.
-    let mut snapshot = zeros();
+    let mut snapshot = zeros()?;
+    let early_stopping = config.early_stopping().is_some();
+    let new_best = match early_stopping && state.best.is_none() {
+        true => Some(zeros()?),
+        false => None,
+    };
+    // With early stopping, the model ends with the best parameters and hands its latest ones
+    // to the state (in the buffer a resumed state brings).
+    let resumed_params = state.latest_params.take();
+    let mut latest = match (early_stopping, &resumed_params) {
+        (true, None) => Some(zeros()?),
+        _ => None,
+    };
+
+    if let Some(params) = resumed_params {
+        model.restore_params(&params);
+        latest = Some(params);
+    }
     model.copy_params(&mut snapshot);
-    if config.early_stopping().is_some() && state.best.is_none() {
+    if let Some(mut params) = new_best {
+        model.copy_params(&mut params);
         state.best = Some(Best {
             loss: None,
             epoch: 0,
             waited: 0,
-            params: snapshot.clone(),
+            params,
         });
     }
     let mut order = training_rows.clone();
@@ -278,11 +297,11 @@ where
 
     let start = Instant::now();
     observer.on_start();
-    // The epoch count is a bound, not a promise: reserve for a few epochs, grow as they run.
-    let mut epoch_losses = Vec::with_capacity((config.epochs() - state.next_epoch).min(1024));
-    let mut validation_losses = validation
-        .as_ref()
-        .map(|_| Vec::with_capacity(epoch_losses.capacity()));
+    // Room for the first epochs only: the budget may be far more than will run (`usize::MAX`
+    // to train until early stopping), so the records grow with the epochs actually run.
+    let reserved = (config.epochs() - state.next_epoch).min(RESERVED_EPOCHS);
+    let mut epoch_losses = Vec::with_capacity(reserved);
+    let mut validation_losses = validation.as_ref().map(|_| Vec::with_capacity(reserved));
     let mut stop_reason = StopReason::MaxEpochs;
     while state.next_epoch < config.epochs() {
         let epoch = state.next_epoch;
@@ -388,8 +407,7 @@ where
     let best_epoch = state.best.as_ref().map(|best| best.epoch);
     // With early stopping the model ends with the best parameters seen; the state keeps the
     // latest ones, from which a resumed run continues the same trajectory.
-    if let Some(best) = &state.best {
-        let mut latest = zeros();
+    if let (Some(best), Some(mut latest)) = (&state.best, latest.take()) {
         model.copy_params(&mut latest);
         model.restore_params(&best.params);
         state.latest_params = Some(latest);
