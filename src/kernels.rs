@@ -8,8 +8,18 @@
 //!
 //! The crate's functions are generic over [`Float`]; the kernels are written for `f32` and
 //! `f64` and reached through [`Any`] downcasts of the scratch buffers, which compile to nothing.
+//!
+//! # Instruction sets
+//!
+//! The kernels, and the crate's own loops that run through [`vectorized`] and [`with_fma`], are
+//! compiled twice: for x86-64-v3 (AVX2 and FMA), used when the CPU has it, and portably (SSE2 on
+//! x86-64). Setting the environment variable `AUTOENCODER_SIMD=portable` makes every run-time
+//! choice here take the portable path whatever the CPU, so that tests can check that path on
+//! any machine. The variable is read once, at the first dispatch; other values are ignored.
+//! (faer's matrix products choose their own kernels, which this does not change.)
 
 use std::any::Any;
+use std::sync::OnceLock;
 
 use crate::Float;
 
@@ -79,14 +89,38 @@ pub(crate) fn exp_f32<const FMA: bool>(x: f32) -> f32 {
     p * scale
 }
 
+/// Whether the environment asks for the portable path (see the module docs), read once.
+fn portable_only() -> bool {
+    static PORTABLE: OnceLock<bool> = OnceLock::new();
+    *PORTABLE.get_or_init(|| asks_for_portable(std::env::var_os(SIMD_VARIABLE).as_deref()))
+}
+
+/// The environment variable that can force the portable path.
+const SIMD_VARIABLE: &str = "AUTOENCODER_SIMD";
+
+fn asks_for_portable(value: Option<&std::ffi::OsStr>) -> bool {
+    value.is_some_and(|v| v == "portable")
+}
+
+/// The instruction set to run on: the best the CPU offers, or the portable one if asked for.
+#[inline(always)]
+fn arch() -> pulp::Arch {
+    if portable_only() {
+        pulp::Arch::Scalar
+    } else {
+        pulp::Arch::new()
+    }
+}
+
 /// Runs `f` compiled for the best instruction set the CPU offers (AVX2 and FMA on most x86-64
-/// CPUs), chosen at run time by `pulp`; the portable build targets SSE2 only. Functions that `f`
+/// CPUs), chosen at run time by `pulp`; the portable build targets SSE2 only (and is used
+/// whatever the CPU with `AUTOENCODER_SIMD=portable`). Functions that `f`
 /// calls vectorise with the wider instructions only where they are inlined into it, hence the
 /// `#[inline(always)]` on the hot paths. Rounding does not change: without explicit `mul_add`
 /// LLVM does not fuse multiplications and additions.
 #[inline(always)]
 pub(crate) fn vectorized<R>(f: impl FnOnce() -> R) -> R {
-    pulp::Arch::new().dispatch(f)
+    arch().dispatch(f)
 }
 
 /// Like [`vectorized`], and tells `f` whether fused multiply-adds are available (AVX2 + FMA,
@@ -95,7 +129,7 @@ pub(crate) fn vectorized<R>(f: impl FnOnce() -> R) -> R {
 #[inline(always)]
 pub(crate) fn with_fma<R>(f: impl FnOnce(bool) -> R) -> R {
     #[cfg(target_arch = "x86_64")]
-    if let pulp::Arch::V3(simd) = pulp::Arch::new() {
+    if let pulp::Arch::V3(simd) = arch() {
         return pulp::Simd::vectorize(
             simd,
             #[inline(always)]
@@ -360,7 +394,8 @@ pub(crate) fn sum_tree<F: Float>(v: &[F; BLOCK]) -> F {
 
 /// Transposes [`BLOCK`] x [`BLOCK`] tiles. With AVX (x86-64-v3) a tile is shuffled in
 /// registers (24 shuffles for `f32`, 32 for `f64`) instead of moved an element at a time; the
-/// CPU is asked once, when the transposer is made.
+/// CPU is asked once, when the transposer is made (and not used with
+/// `AUTOENCODER_SIMD=portable`).
 #[derive(Clone, Copy)]
 pub(crate) struct TileTransposer {
     #[cfg(target_arch = "x86_64")]
@@ -372,7 +407,11 @@ impl TileTransposer {
     pub(crate) fn new() -> Self {
         Self {
             #[cfg(target_arch = "x86_64")]
-            simd: pulp::x86::V3::try_new(),
+            simd: if portable_only() {
+                None
+            } else {
+                pulp::x86::V3::try_new()
+            },
         }
     }
 
@@ -546,5 +585,161 @@ mod tests {
         for (a, b) in delta.iter().zip(&expected) {
             assert!((a - b).abs() < 1e-17);
         }
+    }
+
+    #[test]
+    fn only_the_value_portable_forces_the_portable_path() {
+        use std::ffi::OsStr;
+        assert!(asks_for_portable(Some(OsStr::new("portable"))));
+        for other in [None, Some(OsStr::new("")), Some(OsStr::new("native"))] {
+            assert!(!asks_for_portable(other));
+        }
+    }
+
+    /// Logits over both branches of the sigmoid, its saturation and the clamps of `exp`; 203
+    /// values, so that the kernels also take their partial last block.
+    fn logits() -> Vec<f64> {
+        let mut v: Vec<f64> = (0..195).map(|i| (f64::from(i) - 97.0) * 0.173).collect();
+        v.extend([0.0, -0.0, 40.0, -40.0, 95.0, -95.0, 800.0, -800.0]);
+        v
+    }
+
+    fn targets(n: usize) -> Vec<f64> {
+        (0..n).map(|i| ((i * 7) % 11) as f64 / 10.0).collect()
+    }
+
+    /// Runs `f` in the x86-64-v3 context the crate dispatches to, or returns `None` on a CPU
+    /// without it (the portable path is then the only one, and every test here runs it).
+    #[cfg(target_arch = "x86_64")]
+    fn on_v3<R>(f: impl FnOnce() -> R) -> Option<R> {
+        let simd = pulp::x86::V3::try_new()?;
+        Some(pulp::Simd::vectorize(simd, f))
+    }
+
+    /// Checks the kernels of one type on the three ways the crate can run them: portably
+    /// without fused multiply-adds, compiled for x86-64-v3 without them (must give the same
+    /// bits: vectorising does not change how each operation rounds) and for x86-64-v3 with them
+    /// (the crate's choice on such CPUs).
+    ///
+    /// Tolerances, in units of the type's epsilon `ε`: each `exp` is within 2 ulps of libm
+    /// either way (`exp_is_within_two_ulps_of_libm`), so the two are within 4 ulps; the
+    /// sigmoid's `1 / (1 + e)` and `e · r` add two roundings of their own, hence a relative
+    /// difference of at most 10ε, allowed as 16ε. The MSE delta `2 (z − x) z (1 − z) · s`
+    /// changes by at most 2.5 · s per unit of `z` (targets in [0, 1]), hence 40ε · s for a
+    /// z within 16ε, plus its own roundings: 64ε · s. The loss is the sum of 203 squares, each
+    /// within 2 · 16ε of its other value, added in the same order (a rounding of each of the
+    /// 33 additions per lane can move by an ulp of a partial sum): 64ε of the sum.
+    #[cfg(target_arch = "x86_64")]
+    fn v3_and_portable_agree<F: Float>(eps: f64) {
+        let to_f = |v: &[f64]| v.iter().map(|&x| F::cast(x)).collect::<Vec<F>>();
+        let (a, x) = (to_f(&logits()), to_f(&targets(logits().len())));
+        let scale = F::cast(1.0 / a.len() as f64);
+        let bits = |v: &[F]| v.iter().map(|x| x.as_f64().to_bits()).collect::<Vec<_>>();
+
+        let mut portable = a.clone();
+        sigmoid_blocks::<F, false>(&mut portable);
+        let Some((v3_plain, v3_fused)) = on_v3(|| {
+            let (mut plain, mut fused) = (a.clone(), a.clone());
+            sigmoid_blocks::<F, false>(&mut plain);
+            sigmoid_blocks::<F, true>(&mut fused);
+            (plain, fused)
+        }) else {
+            eprintln!("no x86-64-v3 on this CPU: only the portable path exists");
+            return;
+        };
+        assert_eq!(bits(&v3_plain), bits(&portable));
+        for (i, (f, p)) in v3_fused.iter().zip(&portable).enumerate() {
+            let (f, p) = (f.as_f64(), p.as_f64());
+            assert!(
+                (f - p).abs() <= 16.0 * eps * p.abs(),
+                "sigmoid({}): {f} vs {p}",
+                a[i]
+            );
+        }
+
+        // Deltas and loss of the three ways: the first two bit for bit, the fused within the
+        // tolerances above.
+        let s = scale.as_f64();
+        let agree = |what: &str, portable: (&[F], F), plain: (&[F], F), fused: (&[F], F)| {
+            assert_eq!(bits(plain.0), bits(portable.0), "{what}");
+            assert_eq!(plain.1.as_f64().to_bits(), portable.1.as_f64().to_bits());
+            for (k, (f, p)) in fused.0.iter().zip(portable.0).enumerate() {
+                let (f, p) = (f.as_f64(), p.as_f64());
+                assert!((f - p).abs() <= 64.0 * eps * s, "{what} {k}: {f} vs {p}");
+            }
+            let (f, p) = (fused.1.as_f64(), portable.1.as_f64());
+            assert!(
+                p > 0.0 && (f - p).abs() <= 64.0 * eps * p,
+                "{what}: {f} vs {p}"
+            );
+        };
+
+        let mut portable = a.clone();
+        let portable_loss = mse_sigmoid_blocks::<F, false>(&mut portable, &x, scale);
+        let (plain, fused) = on_v3(|| {
+            let (mut plain, mut fused) = (a.clone(), a.clone());
+            let plain_loss = mse_sigmoid_blocks::<F, false>(&mut plain, &x, scale);
+            let fused_loss = mse_sigmoid_blocks::<F, true>(&mut fused, &x, scale);
+            ((plain, plain_loss), (fused, fused_loss))
+        })
+        .expect("x86-64-v3 was found above");
+        agree(
+            "MSE delta",
+            (&portable, portable_loss),
+            (&plain.0, plain.1),
+            (&fused.0, fused.1),
+        );
+
+        // The masked form on one padded row of 208 = 26 blocks, the last 5 elements masked out.
+        const N: usize = 208;
+        let row =
+            |v: &[F]| -> [F; N] { std::array::from_fn(|k| v.get(k).copied().unwrap_or(F::zero())) };
+        let (a, x) = (row(&a), row(&x));
+        let mask: [F; N] = std::array::from_fn(|k| if k < 203 { F::one() } else { F::zero() });
+        let mut portable = a;
+        let portable_loss = masked_mse_sigmoid::<F, false, N>(&mut portable, &x, &mask, scale);
+        let (plain, fused) = on_v3(|| {
+            let (mut plain, mut fused) = (a, a);
+            let plain_loss = masked_mse_sigmoid::<F, false, N>(&mut plain, &x, &mask, scale);
+            let fused_loss = masked_mse_sigmoid::<F, true, N>(&mut fused, &x, &mask, scale);
+            ((plain, plain_loss), (fused, fused_loss))
+        })
+        .expect("x86-64-v3 was found above");
+        agree(
+            "masked MSE delta",
+            (&portable, portable_loss),
+            (&plain.0, plain.1),
+            (&fused.0, fused.1),
+        );
+        assert!(portable[203..].iter().all(|d| d.as_f64() == 0.0));
+    }
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn v3_and_portable_kernels_agree_f64() {
+        v3_and_portable_agree::<f64>(f64::EPSILON);
+    }
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn v3_and_portable_kernels_agree_f32() {
+        v3_and_portable_agree::<f32>(f64::from(f32::EPSILON));
+    }
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn v3_and_portable_transposes_agree() {
+        let tile: [[f64; BLOCK]; BLOCK] =
+            std::array::from_fn(|r| std::array::from_fn(|c| (r * BLOCK + c) as f64 - 0.5));
+        let single = tile.map(|row| row.map(|v| v as f32));
+        let portable = TileTransposer { simd: None };
+        let Some(simd) = pulp::x86::V3::try_new() else {
+            eprintln!("no x86-64-v3 on this CPU: only the portable path exists");
+            return;
+        };
+        let v3 = TileTransposer { simd: Some(simd) };
+        assert_eq!(v3.transpose(&tile), portable.transpose(&tile));
+        assert_eq!(v3.transpose(&single), portable.transpose(&single));
+        assert_eq!(portable.transpose(&portable.transpose(&tile)), tile);
     }
 }
