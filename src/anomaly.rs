@@ -107,21 +107,8 @@ impl<F: Float, M: Autoencoder<F>> AnomalyDetector<F, M> {
         if scores.is_empty() {
             return Err(Error::EmptyInput);
         }
-        let scores = finite_scores(&scores)?;
-        let threshold = rule.apply(scores);
-        // A threshold that does not fit `F` would flag nothing (or everything).
-        let threshold = F::cast(threshold);
-        if !threshold.is_finite() {
-            return Err(Error::NonFiniteScore {
-                row: None,
-                value: threshold.as_f64(),
-            });
-        }
-        Ok(Self {
-            model,
-            threshold,
-            rule,
-        })
+        let threshold = rule.apply(finite_scores(&scores)?);
+        Self::from_parts(model, F::cast(threshold), rule)
     }
 
     /// A detector with a fixed `threshold` and no data.
@@ -138,12 +125,7 @@ impl<F: Float, M: Autoencoder<F>> AnomalyDetector<F, M> {
     /// # Ok::<(), autoencoder::Error>(())
     /// ```
     pub fn with_threshold(model: M, threshold: F) -> Result<Self> {
-        let rule = Threshold::Fixed(threshold.as_f64()).check()?;
-        Ok(Self {
-            model,
-            threshold,
-            rule,
-        })
+        Self::from_parts(model, threshold, Threshold::Fixed(threshold.as_f64()))
     }
 
     /// Trains `model` on `x` under `config`, then sets the threshold by `rule` from the
@@ -218,8 +200,9 @@ impl<F: Float, M: Autoencoder<F>> AnomalyDetector<F, M> {
         }
     }
 
-    /// Puts the parts back together (the deployment file's loader).
-    pub(crate) fn from_raw_parts(model: M, threshold: F, rule: Threshold) -> Result<Self> {
+    /// A detector from its parts, checked: the rule's parameter, and a threshold that is finite
+    /// in `F` (one that does not fit would flag nothing, or everything).
+    pub(crate) fn from_parts(model: M, threshold: F, rule: Threshold) -> Result<Self> {
         rule.check()?;
         if !threshold.is_finite() {
             return Err(Error::NonFiniteScore {

@@ -334,7 +334,7 @@ mod file {
                     file.threshold
                 )));
             }
-            let detector = AnomalyDetector::from_raw_parts(model, threshold, file.threshold_rule)?;
+            let detector = AnomalyDetector::from_parts(model, threshold, file.threshold_rule)?;
             Pipeline::new(file.csv, file.column_names, scaler, file.loss, detector)
         }
 
