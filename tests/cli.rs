@@ -252,6 +252,10 @@ fn bad_input_is_a_one_line_error_and_a_failure() {
             "0",
         ],
         vec!["score", &bad, WISCONSIN],
+        // Argument errors are one line too.
+        vec!["fit", WISCONSIN, "-o", &model, "--seed", "-1"],
+        vec!["fit", WISCONSIN],
+        vec!["frobnicate"],
         vec!["info", "/no/such/model.json"],
     ];
     for args in cases {
