@@ -1,72 +1,15 @@
 //! The CSV reader's memory does not grow with the number of blank or comment lines: reading two
 //! rows around a million of them allocates as much as around ten.
 //!
-//! A counting global allocator counts only the allocations of a thread that has switched
-//! counting on, so the test harness and other tests running meanwhile do not disturb it.
+//! The counting allocator (`alloc_meter`) counts only the measuring thread's allocations, so the
+//! test harness and other tests running meanwhile do not disturb it.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::io::Read;
 
 use autoencoder::{CsvOptions, Missing};
 use ndarray::array;
 
-struct CountingAllocator;
-
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-    /// Bytes allocated and not yet freed while counting (frees of older blocks may make it
-    /// negative).
-    static LIVE: Cell<i64> = const { Cell::new(0) };
-    static PEAK: Cell<i64> = const { Cell::new(0) };
-    static TOTAL: Cell<u64> = const { Cell::new(0) };
-}
-
-/// Notes `delta` bytes allocated (positive) or freed (negative) on this thread, if counting.
-fn note(delta: i64) {
-    // `try_with` fails only while the thread is being torn down; nothing to count then.
-    let _ = COUNTING.try_with(|counting| {
-        if counting.get() {
-            LIVE.with(|live| {
-                live.set(live.get() + delta);
-                PEAK.with(|peak| peak.set(peak.get().max(live.get())));
-            });
-            if delta > 0 {
-                TOTAL.with(|total| total.set(total.get() + delta.unsigned_abs()));
-            }
-        }
-    });
-}
-
-fn size(layout: Layout) -> i64 {
-    i64::try_from(layout.size()).unwrap_or(i64::MAX)
-}
-
-// SAFETY: forwards every call unchanged to the system allocator; the counting touches only
-// const-initialised thread-locals without destructors, which never allocate.
-#[allow(unsafe_code)]
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note(size(layout));
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        note(-size(layout));
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note(i64::try_from(new_size).unwrap_or(i64::MAX) - size(layout));
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: CountingAllocator = CountingAllocator;
+mod alloc_meter;
 
 /// `1,2`, then `n` copies of `filler`, then `3,4`, generated as read (the data itself is never
 /// held in memory).
@@ -104,19 +47,15 @@ impl Read for Filled {
 }
 
 /// (peak live bytes, total bytes allocated) while reading `n` fillers between two rows.
-fn memory_of_read(filler: &'static [u8], n: usize) -> (i64, u64) {
+fn memory_of_read(filler: &'static [u8], n: usize) -> (u64, u64) {
+    static METER: alloc_meter::Meter = alloc_meter::Meter::new();
     let options = CsvOptions::new().comment(Some(b'#')).missing(Missing::Mean);
     let data = Filled { filler, n, at: 0 };
-    LIVE.with(|c| c.set(0));
-    PEAK.with(|c| c.set(0));
-    TOTAL.with(|c| c.set(0));
-    COUNTING.with(|c| c.set(true));
-    let table = options.read::<f64, _>(data);
-    COUNTING.with(|c| c.set(false));
+    let (table, usage) = alloc_meter::measure(&METER, || options.read::<f64, _>(data));
     let table = table.unwrap();
     assert_eq!(table.data, array![[1.0, 2.0], [3.0, 4.0]]);
     assert_eq!(table.lines, [1, n as u64 * line_count(filler) + 2]);
-    (PEAK.with(Cell::get), TOTAL.with(Cell::get))
+    (usage.peak_bytes, usage.total_bytes)
 }
 
 /// Line breaks in `filler` (`\r\n` is one).

@@ -8,65 +8,23 @@
 //! when a test runs long, or other tests) are not counted, so the numbers do not depend on how
 //! long the test takes or on the machine's load.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::sync::Once;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use autoencoder::{Loss, TrainConfig, VanillaAutoencoder};
 use ndarray::Array2;
 
-struct CountingAllocator;
+mod alloc_meter;
 
-thread_local! {
-    /// The counter this thread's allocations go to, if any. Constant initialisation and no
-    /// destructor: reading it never allocates.
-    static COUNTER: Cell<Option<&'static AtomicUsize>> = const { Cell::new(None) };
-}
+use alloc_meter::Meter;
 
-fn count() {
-    // `try_with`: a thread being torn down has no thread-locals left (and is not measured).
-    if let Ok(Some(counter)) = COUNTER.try_with(Cell::get) {
-        counter.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-// SAFETY: forwards every call unchanged to the system allocator, counting allocations.
-#[allow(unsafe_code)]
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: CountingAllocator = CountingAllocator;
-
-/// Runs `f` on this thread, counting its allocations (on this thread) on `counter`; returns
-/// `f`'s result and the allocations counted on `counter` meanwhile.
-fn counted<R>(counter: &'static AtomicUsize, f: impl FnOnce() -> R) -> (R, usize) {
-    let before = counter.load(Ordering::SeqCst);
-    COUNTER.with(|c| c.set(Some(counter)));
-    let result = f();
-    COUNTER.with(|c| c.set(None));
-    (result, counter.load(Ordering::SeqCst) - before)
+/// Allocations of `f` on this thread and on the threads attached to `meter` meanwhile.
+fn counted<R>(meter: &'static Meter, f: impl FnOnce() -> R) -> (R, usize) {
+    let (result, usage) = alloc_meter::measure(meter, f);
+    (result, usage.allocations)
 }
 
 /// Allocations of `fit`: of the test's thread while it runs `fit`, and of rayon's global pool.
-static FIT_ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+static FIT_ALLOCATIONS: Meter = Meter::new();
 
 /// Threads of rayon's global pool: two, whatever the machine, so that the slack allowed for the
 /// `threading` feature (one first-time faer set-up per worker) does not depend on it.
@@ -81,7 +39,7 @@ fn count_rayon_pool() {
     BUILT.call_once(|| {
         rayon::ThreadPoolBuilder::new()
             .num_threads(POOL_THREADS)
-            .start_handler(|_| COUNTER.with(|c| c.set(Some(&FIT_ALLOCATIONS))))
+            .start_handler(|_| alloc_meter::attach(&FIT_ALLOCATIONS))
             .build_global()
             .expect("nothing in this test binary builds rayon's global pool before");
     });
@@ -109,14 +67,14 @@ fn allocations_of_fit(
 
 #[test]
 fn the_count_sees_the_measured_thread_only() {
-    static COUNT: AtomicUsize = AtomicUsize::new(0);
+    static COUNT: Meter = Meter::new();
     let ((), measured) = counted(&COUNT, || {
         for n in 1..=3 {
             drop(std::hint::black_box(vec![1u8; n]));
         }
     });
     assert_eq!(measured, 3);
-    // Neither this thread outside `counted` nor another thread during it counts.
+    // Another thread does not count, even while this one measures.
     let start = std::sync::Arc::new(std::sync::Barrier::new(2));
     let other = std::thread::spawn({
         let start = start.clone();
@@ -131,9 +89,7 @@ fn the_count_sees_the_measured_thread_only() {
         start.wait();
         other.join().unwrap();
     });
-    drop(std::hint::black_box(vec![1u8; 5]));
     assert_eq!(measured, 0);
-    assert_eq!(COUNT.load(Ordering::SeqCst), 3);
 }
 
 #[test]

@@ -1,69 +1,18 @@
 //! One-row inference allocates once per call: the result (or, for the reconstruction error,
 //! one scratch buffer), whatever the model's size and however many levels it has.
 //!
-//! A counting global allocator counts the allocations made on the current thread while its
-//! flag is set, so other test threads do not disturb the counts.
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+//! The counting allocator (`alloc_meter`) counts only the measuring thread's allocations, so
+//! other test threads do not disturb the counts.
 
 use autoencoder::{StackedAutoencoder, Tanh, VanillaAutoencoder};
 use ndarray::{Array1, Array2};
 
-struct CountingAllocator;
-
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn count() {
-    // `try_with`: thread-local storage may be gone while a thread shuts down.
-    let _ = COUNTING.try_with(|on| {
-        if on.get() {
-            let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-        }
-    });
-}
-
-// SAFETY: forwards every call unchanged to the system allocator, counting allocations.
-#[allow(unsafe_code)]
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count();
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: CountingAllocator = CountingAllocator;
+mod alloc_meter;
 
 /// Allocations made on this thread by `f`.
 fn allocations<R>(f: impl FnOnce() -> R) -> usize {
-    ALLOCATIONS.with(|n| n.set(0));
-    COUNTING.with(|on| on.set(true));
-    let result = f();
-    COUNTING.with(|on| on.set(false));
-    drop(result);
-    ALLOCATIONS.with(|n| n.get())
+    static METER: alloc_meter::Meter = alloc_meter::Meter::new();
+    alloc_meter::measure(&METER, f).1.allocations
 }
 
 #[test]

@@ -1,9 +1,9 @@
 #![cfg(feature = "serde")]
 //! Loading a file takes memory in proportion to its size, a few times over at most.
 //!
-//! A counting allocator tracks the bytes live and their peak, for the allocations of the
-//! measuring thread only (a thread-local flag and thread-local counts), so other tests running at
-//! the same time do not disturb them.
+//! The counting allocator (`alloc_meter`) tracks the bytes live and their peak, for the
+//! allocations of the measuring thread only, so other tests running at the same time do not
+//! disturb them.
 //!
 //! The bounds: the file's bytes are read whole (1x); each parsed value takes 8 bytes, where its
 //! text takes about 20 for trained or random values (0.4x) but only 4 for a zero (`0.0,`: 2x);
@@ -18,9 +18,6 @@
 //! 1.81x / 5.20x, checkpoint 2.95x / 10.58x (the state went through a tree of
 //! JSON values).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use autoencoder::{Optimizer, StackedAutoencoder, TrainConfig, VanillaAutoencoder};
 use ndarray::{Array1, Array2};
 
@@ -31,69 +28,13 @@ const MAX_PEAK_TYPICAL: f64 = 2.0;
 /// The same for a file of zeros, the shortest numbers.
 const MAX_PEAK_ZEROS: f64 = 4.0;
 
-struct Counting;
-
-thread_local! {
-    /// Whether this thread's allocations are being counted.
-    static MEASURING: Cell<bool> = const { Cell::new(false) };
-    /// Bytes live since counting started on this thread, and their peak.
-    static LIVE: Cell<isize> = const { Cell::new(0) };
-    static PEAK: Cell<isize> = const { Cell::new(0) };
-}
-
-fn measuring() -> bool {
-    MEASURING.try_with(Cell::get).unwrap_or(false)
-}
-
-fn count(delta: isize) {
-    let live = LIVE.with(|live| {
-        live.set(live.get() + delta);
-        live.get()
-    });
-    PEAK.with(|peak| peak.set(peak.get().max(live)));
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; the counting around it
-// touches only const-initialised thread-locals (which do not allocate).
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if measuring() {
-            count(layout.size() as isize);
-        }
-        // SAFETY: the caller's contract for `alloc` is passed on.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if measuring() {
-            count(-(layout.size() as isize));
-        }
-        // SAFETY: the caller's contract for `dealloc` is passed on.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if measuring() {
-            // Reallocation may copy: old and new blocks are both live for a moment.
-            count(new_size as isize);
-            count(-(layout.size() as isize));
-        }
-        // SAFETY: the caller's contract for `realloc` is passed on.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
+mod alloc_meter;
 
 /// The peak of bytes live during `f`, above those live when it starts, on this thread.
 fn peak_of<T>(f: impl FnOnce() -> T) -> (T, usize) {
-    LIVE.with(|live| live.set(0));
-    PEAK.with(|peak| peak.set(0));
-    MEASURING.with(|m| m.set(true));
-    let out = f();
-    MEASURING.with(|m| m.set(false));
-    (out, PEAK.with(Cell::get).max(0) as usize)
+    static METER: alloc_meter::Meter = alloc_meter::Meter::new();
+    let (out, usage) = alloc_meter::measure(&METER, f);
+    (out, usize::try_from(usage.peak_bytes).unwrap_or(usize::MAX))
 }
 
 /// Loads `path` with `load`, checks the result, and returns the peak per byte of the file.
