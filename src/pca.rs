@@ -96,7 +96,25 @@ impl<F: Float> Pca<F> {
     /// The mean squared reconstruction error over the training data: the variance left out,
     /// divided by the number of columns.
     pub fn training_error(&self) -> f64 {
-        let left_out: f64 = self.variances[self.n_components()..].iter().sum();
+        self.training_error_with(self.n_components())
+    }
+
+    /// The mean squared reconstruction error over the training data that the first
+    /// `n_components` principal axes would leave (any count; all of them leave none), without
+    /// fitting again.
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::Pca;
+    /// let x = ndarray::array![[0.0, 0.0], [2.0, 1.0], [4.0, 2.5]];
+    /// let full = Pca::fit(&x, 2)?;
+    /// let one = Pca::fit(&x, 1)?.training_error();
+    /// assert!((full.training_error_with(1) - one).abs() < 1e-12);
+    /// assert_eq!(full.training_error_with(2), 0.0);
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
+    pub fn training_error_with(&self, n_components: usize) -> f64 {
+        let left_out: f64 = self.variances.iter().skip(n_components).sum();
         left_out / self.n_inputs() as f64
     }
 

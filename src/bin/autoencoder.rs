@@ -259,11 +259,12 @@ fn fit(args: &FitArgs) -> BoxResult<()> {
         None => x_raw.clone(),
     };
     let n_inputs = x.ncols();
-    let full_pca = Pca::fit(&x, n_inputs)?;
+    // Every principal axis: they choose the code size and give PCA's error at any size.
+    let pca = Pca::fit(&x, n_inputs)?;
     let code_size = match args.code_size {
         Some(k) => k,
         None => {
-            let k = smallest_code_keeping(full_pca.variances(), 0.9).min(n_inputs.div_ceil(2));
+            let k = smallest_code_keeping(pca.variances(), 0.9).min(n_inputs.div_ceil(2));
             eprintln!(
                 "code size {k} (the principal components that keep 90 % of the variance, at most half the inputs)"
             );
@@ -291,11 +292,7 @@ fn fit(args: &FitArgs) -> BoxResult<()> {
     let detector = AnomalyDetector::fit(model, &x, rule)?;
     let errors = detector.scores(&x)?;
     let mse = errors.mean().unwrap_or(f64::NAN);
-    let pca_mse = if code_size <= n_inputs {
-        Pca::fit(&x, code_size)?.training_error()
-    } else {
-        0.0
-    };
+    let pca_mse = pca.training_error_with(code_size);
     let names = column_names(&table, args.header);
     // New files are filled with the training data's means, not their own.
     let options = match args.missing {
