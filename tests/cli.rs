@@ -174,30 +174,23 @@ fn encode_reconstruct_and_info_follow_the_contract() {
 fn a_stacked_model_with_a_fixed_threshold() {
     let dir = folder("stacked");
     let model = path(&dir, "model.json");
-    ok(&[
-        "fit",
-        WISCONSIN,
-        "-o",
+    ok(&fit_wisconsin(
         &model,
-        "--columns",
-        "1-9",
-        "--na",
-        "?",
-        "--missing",
-        "drop",
-        "--hidden",
-        "6",
-        "--code-size",
-        "2",
-        "--threshold",
-        "0.02",
-        "--epochs",
-        "20",
-        "--scaling",
-        "standard",
-        "--activation",
-        "tanh",
-    ]);
+        &[
+            "--hidden",
+            "6",
+            "--code-size",
+            "2",
+            "--threshold",
+            "0.02",
+            "--epochs",
+            "20",
+            "--scaling",
+            "standard",
+            "--activation",
+            "tanh",
+        ],
+    ));
     let text = String::from_utf8_lossy(&ok(&["info", &model]).stdout).into_owned();
     assert!(
         text.contains("stacked") && text.contains("Fixed(0.02)"),
@@ -224,33 +217,8 @@ fn bad_input_is_a_one_line_error_and_a_failure() {
         // Missing values without --missing or --na.
         vec!["fit", WISCONSIN, "-o", &model, "--columns", "1-9"],
         vec!["fit", WISCONSIN, "-o", &model, "--columns", "9-1"],
-        vec![
-            "fit",
-            WISCONSIN,
-            "-o",
-            &model,
-            "--columns",
-            "1-9",
-            "--na",
-            "?",
-            "--missing",
-            "drop",
-            "--learning-rate=-1",
-        ],
-        vec![
-            "fit",
-            WISCONSIN,
-            "-o",
-            &model,
-            "--columns",
-            "1-9",
-            "--na",
-            "?",
-            "--missing",
-            "drop",
-            "--code-size",
-            "0",
-        ],
+        fit_wisconsin(&model, &["--learning-rate=-1"]),
+        fit_wisconsin(&model, &["--code-size", "0"]),
         vec!["score", &bad, WISCONSIN],
         // Argument errors are one line too.
         vec!["fit", WISCONSIN, "-o", &model, "--seed", "-1"],
@@ -268,20 +236,7 @@ fn bad_input_is_a_one_line_error_and_a_failure() {
     assert!(!Path::new(&model).exists(), "nothing is saved on failure");
 
     // A model applied to a file of another layout.
-    ok(&[
-        "fit",
-        WISCONSIN,
-        "-o",
-        &model,
-        "--columns",
-        "1-9",
-        "--na",
-        "?",
-        "--missing",
-        "drop",
-        "--epochs",
-        "2",
-    ]);
+    ok(&fit_wisconsin(&model, &["--epochs", "2"]));
     let narrow = path(&dir, "narrow.csv");
     std::fs::write(&narrow, "1,2,3\n4,5,6\n").unwrap();
     let out = tool(&["score", &model, &narrow]);
