@@ -9,6 +9,25 @@ const WISCONSIN: &str = concat!(
     "/data/breast-cancer-wisconsin.csv"
 );
 
+/// `fit` of the Wisconsin file (features in columns 1 to 9, `?` missing, rows with a missing
+/// value dropped) into `model`, then `extra`.
+fn fit_wisconsin<'a>(model: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "fit",
+        WISCONSIN,
+        "-o",
+        model,
+        "--columns",
+        "1-9",
+        "--na",
+        "?",
+        "--missing",
+        "drop",
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
 fn tool(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_autoencoder"))
         .args(args)
