@@ -93,6 +93,39 @@ fn the_count_sees_the_measured_thread_only() {
 }
 
 #[test]
+fn two_measurements_on_one_meter_take_turns() {
+    // The harness runs tests in parallel, and a test binary's tests may share a meter. Each
+    // thread yields between its allocations, so that without turns the measurements overlap.
+    static SHARED: Meter = Meter::new();
+    let start = std::sync::Arc::new(std::sync::Barrier::new(4));
+    let threads: Vec<_> = (1..=4)
+        .map(|n| {
+            let start = start.clone();
+            std::thread::spawn(move || {
+                start.wait();
+                (0..20)
+                    .map(|_| {
+                        counted(&SHARED, || {
+                            for size in 1..=100 * n {
+                                drop(std::hint::black_box(vec![1u8; size]));
+                                std::thread::yield_now();
+                            }
+                        })
+                        .1
+                    })
+                    .all(|measured| measured == 100 * n)
+            })
+        })
+        .collect();
+    for thread in threads {
+        assert!(
+            thread.join().unwrap(),
+            "a measurement counted another's allocations"
+        );
+    }
+}
+
+#[test]
 fn fit_allocations_do_not_grow_with_samples_or_epochs() {
     // (n_inputs, n_hidden, batch_size, loss): online and small batches, whose products run as
     // the crate's own loops, and a wide layer whose products go to faer's GEMM, in batches of

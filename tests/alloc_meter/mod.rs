@@ -7,10 +7,14 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 
 /// Counts of the allocations of the threads attached to it.
 pub struct Meter {
+    /// Held for the whole of a measurement: two tests measuring on one meter at once (the test
+    /// harness runs tests in parallel) would otherwise count each other's allocations.
+    measuring: Mutex<()>,
     allocations: AtomicUsize,
     /// Bytes allocated and not freed since the measurement started (frees of older blocks may
     /// make it negative), and its largest value.
@@ -35,6 +39,7 @@ pub struct Usage {
 impl Meter {
     pub const fn new() -> Self {
         Self {
+            measuring: Mutex::new(()),
             allocations: AtomicUsize::new(0),
             live: AtomicI64::new(0),
             peak: AtomicI64::new(0),
@@ -67,8 +72,14 @@ pub fn attach(meter: &'static Meter) {
 }
 
 /// Runs `f` with this thread attached to `meter`, and returns what it allocated there: on this
-/// thread, and on every other thread attached to `meter` meanwhile.
+/// thread, and on every other thread attached to `meter` meanwhile. Measurements on one meter
+/// take turns.
 pub fn measure<R>(meter: &'static Meter, f: impl FnOnce() -> R) -> (R, Usage) {
+    // A measurement that panicked leaves the lock poisoned; the counters are still usable.
+    let _turn = meter
+        .measuring
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let allocations = meter.allocations.load(Ordering::SeqCst);
     let total = meter.total.load(Ordering::SeqCst);
     meter.live.store(0, Ordering::SeqCst);
