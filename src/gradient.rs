@@ -3,6 +3,7 @@
 use ndarray::{Array1, Array2};
 
 use crate::activation::is_sigmoid;
+use crate::decoder::DecoderWeights;
 use crate::linalg::{self, Op};
 use crate::{Activation, Error, Float, Loss, Result, decoder, encoder, kernels, loss};
 
@@ -21,19 +22,72 @@ pub struct Gradients<F> {
     pub b2: Array1<F>,
 }
 
+/// The shape of one block of parameters that the trainer updates as a unit: a weight matrix
+/// `w: [rows, cols]` and up to two bias vectors (empty where the block has none).
+///
+/// A tied layer is one block `(W, b1, b2)`; an untied layer is the tied-shaped block
+/// `(W, b1, b2)` plus a block holding its decoder weights `V` alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BlockShape {
+    pub(crate) rows: usize,
+    pub(crate) cols: usize,
+    pub(crate) b1: usize,
+    pub(crate) b2: usize,
+}
+
+impl BlockShape {
+    /// `(W: [n_hidden, n_inputs], b1: [n_hidden], b2: [n_inputs])`.
+    pub(crate) fn layer(n_inputs: usize, n_hidden: usize) -> Self {
+        Self {
+            rows: n_hidden,
+            cols: n_inputs,
+            b1: n_hidden,
+            b2: n_inputs,
+        }
+    }
+
+    /// A weight matrix `[rows, cols]` without biases.
+    pub(crate) fn weights(rows: usize, cols: usize) -> Self {
+        Self {
+            rows,
+            cols,
+            b1: 0,
+            b2: 0,
+        }
+    }
+}
+
 impl<F: Float> Gradients<F> {
     #[cfg(test)]
     pub(crate) fn zeros(n_inputs: usize, n_hidden: usize) -> Self {
         Self::try_zeros(n_inputs, n_hidden, "gradients").expect("small test sizes")
     }
 
-    /// Zeros shaped like the parameters of a level, or [`Error::AllocationFailed`] naming `what`.
+    /// Zeros shaped like the parameters of a layer, or [`Error::AllocationFailed`] naming `what`.
     pub(crate) fn try_zeros(n_inputs: usize, n_hidden: usize, what: &'static str) -> Result<Self> {
+        Self::try_shaped(BlockShape::layer(n_inputs, n_hidden), what)
+    }
+
+    /// Zeros of the given block shape, or [`Error::AllocationFailed`] naming `what`.
+    pub(crate) fn try_shaped(shape: BlockShape, what: &'static str) -> Result<Self> {
         Ok(Self {
-            w: try_zeros_2d(n_hidden, n_inputs, what)?,
-            b1: Array1::from_vec(try_filled(n_hidden, F::zero(), what)?),
-            b2: Array1::from_vec(try_filled(n_inputs, F::zero(), what)?),
+            w: try_zeros_2d(shape.rows, shape.cols, what)?,
+            b1: Array1::from_vec(try_filled(shape.b1, F::zero(), what)?),
+            b2: Array1::from_vec(try_filled(shape.b2, F::zero(), what)?),
         })
+    }
+
+    /// Whether the arrays have `shape` and hold finite values.
+    pub(crate) fn fits(&self, shape: BlockShape) -> bool {
+        self.w.dim() == (shape.rows, shape.cols)
+            && self.b1.len() == shape.b1
+            && self.b2.len() == shape.b2
+            && self
+                .w
+                .iter()
+                .chain(&self.b1)
+                .chain(&self.b2)
+                .all(|v| v.is_finite())
     }
 
     #[inline]
@@ -97,6 +151,35 @@ pub(crate) fn try_zeros_2d<F: Float>(
 /// The parameters `(W, b1, b2)` as row-major slices.
 pub(crate) type ParamSlices<'a, F> = (&'a [F], &'a [F], &'a [F]);
 
+/// [`ParamSlices`], mutable.
+pub(crate) type LayerSlicesMut<'a, F> = (&'a mut [F], &'a mut [F], &'a mut [F]);
+
+/// The parameters of one layer: `W: [n_hidden, n_inputs]`, `b1`, `b2` and, untied, the
+/// decoder's own `V: [n_inputs, n_hidden]`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Layer<'a, F> {
+    pub(crate) w: &'a [F],
+    pub(crate) b1: &'a [F],
+    pub(crate) b2: &'a [F],
+    pub(crate) v: Option<&'a [F]>,
+}
+
+impl<'a, F> Layer<'a, F> {
+    /// A tied layer `(W, b1, b2)`.
+    #[inline(always)]
+    pub(crate) fn tied((w, b1, b2): ParamSlices<'a, F>) -> Self {
+        Self { w, b1, b2, v: None }
+    }
+
+    #[inline(always)]
+    fn decoder(&self) -> DecoderWeights<'a, F> {
+        match self.v {
+            None => DecoderWeights::Tied(self.w),
+            Some(v) => DecoderWeights::Untied(v),
+        }
+    }
+}
+
 /// Scratch buffers for batches of up to `capacity` rows, laid out lane-major (`[features, rows]`),
 /// plus sample-major ones for wide layers (see [`ROW_FORM_MIN_WIDTH`]).
 ///
@@ -125,6 +208,8 @@ pub(crate) struct Workspace<F> {
     parts: Vec<RowPart<F>>,
     /// `Wᵀ`, `[n_inputs, n_hidden]`, in the row form.
     w_t: Vec<F>,
+    /// `Vᵀ`, `[n_hidden, n_inputs]`, in the row form of an untied layer.
+    v_t: Vec<F>,
     /// Whether `inputs` still has to be filled from the sample-major copies in `parts`.
     inputs_stale: bool,
 }
@@ -138,9 +223,10 @@ const PART_ROWS: usize = 128;
 #[derive(Debug, Clone)]
 struct RowPart<F> {
     samples: PartSamples<F>,
-    /// This part's terms of `∂L/∂W`, `∂L/∂b1`, `∂L/∂b2`; empty when batches have a single part,
-    /// which writes the batch's gradient directly.
+    /// This part's terms of `∂L/∂W`, `∂L/∂b1`, `∂L/∂b2` and, untied, `∂L/∂V`; empty when
+    /// batches have a single part, which writes the batch's gradient directly.
     grad: Gradients<F>,
+    grad_v: Gradients<F>,
     /// This part's terms of the batch's mean loss.
     loss: F,
 }
@@ -167,11 +253,17 @@ const ROW_FORM_MIN_WIDTH: usize = 16;
 impl<F: Float> Workspace<F> {
     #[cfg(test)]
     pub(crate) fn new(n_inputs: usize, n_hidden: usize, capacity: usize) -> Self {
-        Self::try_new(n_inputs, n_hidden, capacity).expect("small test sizes")
+        Self::try_new(n_inputs, n_hidden, capacity, false).expect("small test sizes")
     }
 
-    /// Buffers for batches of up to `capacity` rows, or [`Error::AllocationFailed`].
-    pub(crate) fn try_new(n_inputs: usize, n_hidden: usize, capacity: usize) -> Result<Self> {
+    /// Buffers for batches of up to `capacity` rows of a tied or an `untied` layer, or
+    /// [`Error::AllocationFailed`].
+    pub(crate) fn try_new(
+        n_inputs: usize,
+        n_hidden: usize,
+        capacity: usize,
+        untied: bool,
+    ) -> Result<Self> {
         const WHAT: &str = "training buffers";
         let row_form = n_inputs >= ROW_FORM_MIN_WIDTH && n_hidden >= ROW_FORM_MIN_WIDTH;
         let n_parts = if row_form {
@@ -194,6 +286,11 @@ impl<F: Float> Workspace<F> {
                 } else {
                     Gradients::try_zeros(0, 0, WHAT)?
                 },
+                grad_v: if n_parts > 1 && untied {
+                    Gradients::try_shaped(BlockShape::weights(n_inputs, n_hidden), WHAT)?
+                } else {
+                    Gradients::try_zeros(0, 0, WHAT)?
+                },
                 loss: F::zero(),
             });
         }
@@ -207,6 +304,11 @@ impl<F: Float> Workspace<F> {
             hidden_delta: zeros(n_hidden, capacity)?,
             parts,
             w_t: if row_form {
+                zeros(n_inputs, n_hidden)?
+            } else {
+                Vec::new()
+            },
+            v_t: if row_form && untied {
                 zeros(n_inputs, n_hidden)?
             } else {
                 Vec::new()
@@ -275,33 +377,35 @@ impl<F: Float> Workspace<F> {
     /// the row form each part copies its own rows, on its own thread with `threading`.
     pub(crate) fn rows_loss_and_gradient_of<A: Activation, O: Activation>(
         &mut self,
-        params: ParamSlices<'_, F>,
+        layer: Layer<'_, F>,
         (data, rows): (&[F], &[usize]),
         loss: Loss,
-        grads: &mut Gradients<F>,
+        grads: &mut [Gradients<F>],
     ) -> F {
         if self.parts.is_empty() || rows.len() < 2 {
             self.load_rows(data, rows);
-            return self.loss_and_gradient::<A, O>(params, rows.len(), loss, grads);
+            return self.loss_and_gradient::<A, O>(layer, rows.len(), loss, grads);
         }
         self.targets.clear();
         self.inputs_stale = true;
-        self.rows_loss_and_gradient::<A, O>(params, rows.len(), Some((data, rows)), loss, grads)
+        self.rows_loss_and_gradient::<A, O>(layer, rows.len(), Some((data, rows)), loss, grads)
     }
 
     /// Loss and gradient of the `lanes` loaded rows: the mean loss over all `lanes · n_inputs`
-    /// elements; gradients overwrite `grads`.
+    /// elements; gradients overwrite `grads` (the layer's block, then `V`'s if untied).
     pub(crate) fn loss_and_gradient<A: Activation, O: Activation>(
         &mut self,
-        params: ParamSlices<'_, F>,
+        layer: Layer<'_, F>,
         lanes: usize,
         loss: Loss,
-        grads: &mut Gradients<F>,
+        grads: &mut [Gradients<F>],
     ) -> F {
         kernels::with_fma(
             #[inline(always)]
             |fma| {
-                if lanes == 1 {
+                if lanes == 1 && layer.v.is_none() {
+                    let params = (layer.w, layer.b1, layer.b2);
+                    let grads = &mut grads[0];
                     return if fma {
                         self.one_sample_loss_and_gradient::<A, O, true>(params, loss, grads)
                     } else {
@@ -309,13 +413,13 @@ impl<F: Float> Workspace<F> {
                     };
                 }
                 if self.inputs_stale && self.targets.is_empty() {
-                    return self.rows_loss_and_gradient::<A, O>(params, lanes, None, loss, grads);
+                    return self.rows_loss_and_gradient::<A, O>(layer, lanes, None, loss, grads);
                 }
-                self.forward_impl::<A>(params, lanes);
+                self.forward_impl::<A>(layer, lanes);
                 let value = self.output_delta_impl::<O>(loss, lanes);
-                self.backward_decoder_impl(params, lanes, grads);
+                self.backward_decoder_impl(layer, lanes, grads);
                 self.hidden_preactivation_delta_impl::<A>(lanes);
-                self.backward_encoder_impl(lanes, grads);
+                self.backward_encoder_impl(lanes, &mut grads[0]);
                 value
             },
         )
@@ -390,21 +494,24 @@ impl<F: Float> Workspace<F> {
     /// copies its rows of the data.
     fn rows_loss_and_gradient<A: Activation, O: Activation>(
         &mut self,
-        params: ParamSlices<'_, F>,
+        layer: Layer<'_, F>,
         lanes: usize,
         source: Option<(&[F], &[usize])>,
         loss: Loss,
-        grads: &mut Gradients<F>,
+        grads: &mut [Gradients<F>],
     ) -> F {
         let (d, h) = (self.n_inputs, self.n_hidden);
         let n_parts = lanes.div_ceil(PART_ROWS);
-        // The last part is the smallest; if its products go to the GEMM, all do, and `Wᵀ` is
-        // not needed.
+        // The last part is the smallest; if its products go to the GEMM, all do, and `Wᵀ`
+        // (and `Vᵀ`) are not needed.
         let last_rows = lanes - (n_parts - 1) * PART_ROWS;
         if !linalg::is_gemm_sized(last_rows, d, h) {
-            linalg::transpose(params.0, h, d, &mut self.w_t);
+            linalg::transpose(layer.w, h, d, &mut self.w_t);
+            if let Some(v) = layer.v {
+                linalg::transpose(v, d, h, &mut self.v_t);
+            }
         }
-        let w_t = &self.w_t[..];
+        let transposed = (&self.w_t[..], &self.v_t[..]);
         let scale = F::one() / F::cast((lanes * d) as f64);
         let parts = &mut self.parts[..n_parts];
         let load = |samples: &mut PartSamples<F>, index: usize| {
@@ -415,22 +522,29 @@ impl<F: Float> Workspace<F> {
         };
         if let [part] = parts {
             load(&mut part.samples, 0);
-            let grads = grads.slices_mut();
+            let (layer_grads, v_grads) = grads.split_at_mut(1);
+            let grad_v = v_grads.first_mut().map(|g| g.slices_mut().0);
+            let grads = (layer_grads[0].slices_mut(), grad_v);
             return part
                 .samples
-                .loss_and_gradient::<A, O>(params, w_t, loss, scale, grads);
+                .loss_and_gradient::<A, O>(layer, transposed, loss, scale, grads);
         }
         for_each_part(parts, |(index, part)| {
             load(&mut part.samples, index);
-            let grads = part.grad.slices_mut();
+            let grad_v = layer.v.map(|_| part.grad_v.slices_mut().0);
+            let grads = (part.grad.slices_mut(), grad_v);
             part.loss = part
                 .samples
-                .loss_and_gradient::<A, O>(params, w_t, loss, scale, grads);
+                .loss_and_gradient::<A, O>(layer, transposed, loss, scale, grads);
         });
-        let (grad_w, grad_b1, grad_b2) = grads.slices_mut();
-        add_parts(grad_w, parts, |g| g.slices().0);
-        add_parts(grad_b1, parts, |g| g.slices().1);
-        add_parts(grad_b2, parts, |g| g.slices().2);
+        let (layer_grads, v_grads) = grads.split_at_mut(1);
+        let (grad_w, grad_b1, grad_b2) = layer_grads[0].slices_mut();
+        add_parts(grad_w, parts, |part| part.grad.slices().0);
+        add_parts(grad_b1, parts, |part| part.grad.slices().1);
+        add_parts(grad_b2, parts, |part| part.grad.slices().2);
+        if let Some(grad_v) = v_grads.first_mut() {
+            add_parts(grad_v.slices_mut().0, parts, |part| part.grad_v.slices().0);
+        }
         parts
             .iter()
             .skip(1)
@@ -438,20 +552,22 @@ impl<F: Float> Workspace<F> {
     }
 
     /// Hidden outputs `Y` and output logits `A2`.
-    pub(crate) fn forward<A: Activation>(&mut self, params: ParamSlices<'_, F>, lanes: usize) {
+    pub(crate) fn forward<A: Activation>(&mut self, layer: Layer<'_, F>, lanes: usize) {
         kernels::vectorized(
             #[inline(always)]
-            || self.forward_impl::<A>(params, lanes),
+            || self.forward_impl::<A>(layer, lanes),
         )
     }
 
     #[inline(always)]
-    fn forward_impl<A: Activation>(&mut self, (w, b1, b2): ParamSlices<'_, F>, lanes: usize) {
+    fn forward_impl<A: Activation>(&mut self, layer: Layer<'_, F>, lanes: usize) {
         self.lane_inputs(lanes);
         let (d, h) = (self.n_inputs, self.n_hidden);
         let hidden = &mut self.hidden[..h * lanes];
-        encoder::forward_lanes::<F, A>(w, b1, &self.inputs[..d * lanes], hidden, lanes);
-        decoder::logits_lanes(w, b2, hidden, &mut self.output[..d * lanes], lanes);
+        let inputs = &self.inputs[..d * lanes];
+        encoder::forward_lanes::<F, A>(layer.w, layer.b1, inputs, hidden, lanes);
+        let output = &mut self.output[..d * lanes];
+        decoder::logits_lanes(layer.decoder(), layer.b2, hidden, output, lanes);
     }
 
     /// Replaces the logits by `∂L/∂A2` and returns the batch's mean reconstruction loss.
@@ -474,34 +590,45 @@ impl<F: Float> Workspace<F> {
         loss::output_delta::<F, O>(loss, &mut self.output[..n], targets)
     }
 
-    /// Decoder share: `grad_w = Yᵀ ∂L/∂A2` (overwritten), `grad_b2`, and `∂L/∂Y`.
+    /// Decoder share: `grad_b2`, `∂L/∂Y`, and the decoder's weight gradient, overwritten (tied:
+    /// `grad_w = Yᵀ ∂L/∂A2`; untied: `∂L/∂V` in the second block, and `grad_w` set to zero
+    /// for the encoder's share).
     pub(crate) fn backward_decoder(
         &mut self,
-        params: ParamSlices<'_, F>,
+        layer: Layer<'_, F>,
         lanes: usize,
-        grads: &mut Gradients<F>,
+        grads: &mut [Gradients<F>],
     ) {
         kernels::vectorized(
             #[inline(always)]
-            || self.backward_decoder_impl(params, lanes, grads),
+            || self.backward_decoder_impl(layer, lanes, grads),
         )
     }
 
     #[inline(always)]
     fn backward_decoder_impl(
         &mut self,
-        (w, _, _): ParamSlices<'_, F>,
+        layer: Layer<'_, F>,
         lanes: usize,
-        grads: &mut Gradients<F>,
+        grads: &mut [Gradients<F>],
     ) {
         let (d, h) = (self.n_inputs, self.n_hidden);
-        let (grad_w, _, grad_b2) = grads.slices_mut();
+        let (layer_grads, v_grads) = grads.split_at_mut(1);
+        let (grad_w, _, grad_b2) = layer_grads[0].slices_mut();
         grad_w.fill(F::zero());
+        let grad_m = match v_grads.first_mut() {
+            Some(grad_v) if layer.v.is_some() => {
+                let grad_v = grad_v.slices_mut().0;
+                grad_v.fill(F::zero());
+                grad_v
+            }
+            _ => grad_w,
+        };
         decoder::backward_lanes(
-            w,
+            layer.decoder(),
             &self.hidden[..h * lanes],
             &self.output[..d * lanes],
-            grad_w,
+            grad_m,
             grad_b2,
             &mut self.hidden_delta[..h * lanes],
             lanes,
@@ -567,15 +694,17 @@ impl<F: Float> PartSamples<F> {
 
     /// These samples' terms of the batch's mean loss and of its gradient (written to `grads`),
     /// where `scale` is one over the number of elements in the whole batch:
-    /// `Y = f(X Wᵀ + b1)`, `A2 = Y W + b2`, then back.
+    /// `Y = f(X Wᵀ + b1)`, `A2 = Y W + b2` (untied: `Y Vᵀ + b2`), then back. `(w_t, v_t)` are
+    /// `Wᵀ` and `Vᵀ` where the products are not GEMM-sized.
     fn loss_and_gradient<A: Activation, O: Activation>(
         &mut self,
-        (w, b1, b2): ParamSlices<'_, F>,
-        w_t: &[F],
+        layer: Layer<'_, F>,
+        (w_t, v_t): (&[F], &[F]),
         loss: Loss,
         scale: F,
-        (grad_w, grad_b1, grad_b2): (&mut [F], &mut [F], &mut [F]),
+        ((grad_w, grad_b1, grad_b2), grad_v): (LayerSlicesMut<'_, F>, Option<&mut [F]>),
     ) -> F {
+        let Layer { w, b1, b2, v } = layer;
         let (d, h, lanes) = (b2.len(), b1.len(), self.rows);
         let rows_out = &mut self.out_x[..2 * lanes * d];
         let rows_hidden = &mut self.y_delta[..2 * lanes * h];
@@ -592,15 +721,46 @@ impl<F: Float> PartSamples<F> {
                 for row in out.chunks_exact_mut(d) {
                     row.copy_from_slice(b2);
                 }
-                linalg::mat_lanes(y, lanes, h, Op::N, w, out, d, true);
+                match v {
+                    None => linalg::mat_lanes(y, lanes, h, Op::N, w, out, d, true),
+                    Some(v) => linalg::mat_lanes_by_transposed(y, lanes, h, v, v_t, out, d, true),
+                }
                 let value = loss::output_delta_scaled::<F, O>(loss, out, x, scale);
-                // ∂L/∂Y = ∂L/∂A2 Wᵀ, ∂L/∂A1 = ∂L/∂Y ⊙ f'(A1).
-                linalg::mat_lanes_by_transposed(out, lanes, d, w, w_t, delta_hidden, h, false);
+                // ∂L/∂Y = ∂L/∂A2 Wᵀ (untied: ∂L/∂A2 V), ∂L/∂A1 = ∂L/∂Y ⊙ f'(A1).
+                match v {
+                    None => linalg::mat_lanes_by_transposed(
+                        out,
+                        lanes,
+                        d,
+                        w,
+                        w_t,
+                        delta_hidden,
+                        h,
+                        false,
+                    ),
+                    Some(v) => linalg::mat_lanes(out, lanes, d, Op::N, v, delta_hidden, h, false),
+                }
                 encoder::preactivation_delta_lanes::<F, A>(y, delta_hidden);
                 linalg::sum_rows(out, d, grad_b2);
                 linalg::sum_rows(delta_hidden, h, grad_b1);
-                // ∂L/∂W = Yᵀ ∂L/∂A2 + ∂L/∂A1ᵀ X = [Y ; ∂L/∂A1]ᵀ [∂L/∂A2 ; X].
-                linalg::mat_lanes(rows_hidden, 2 * lanes, h, Op::T, rows_out, grad_w, d, false);
+                match grad_v {
+                    // ∂L/∂W = Yᵀ ∂L/∂A2 + ∂L/∂A1ᵀ X = [Y ; ∂L/∂A1]ᵀ [∂L/∂A2 ; X].
+                    None => linalg::mat_lanes(
+                        rows_hidden,
+                        2 * lanes,
+                        h,
+                        Op::T,
+                        rows_out,
+                        grad_w,
+                        d,
+                        false,
+                    ),
+                    // ∂L/∂W = ∂L/∂A1ᵀ X, ∂L/∂V = ∂L/∂A2ᵀ Y.
+                    Some(grad_v) => {
+                        linalg::mat_lanes(delta_hidden, lanes, h, Op::T, x, grad_w, d, false);
+                        linalg::mat_lanes(out, lanes, d, Op::T, y, grad_v, h, false);
+                    }
+                }
                 value
             },
         )
@@ -612,16 +772,16 @@ impl<F: Float> PartSamples<F> {
 fn add_parts<F: Float>(
     total: &mut [F],
     parts: &[RowPart<F>],
-    term: impl Fn(&Gradients<F>) -> &[F] + Sync,
+    term: impl Fn(&RowPart<F>) -> &[F] + Sync,
 ) {
     let add_range = |offset: usize, out: &mut [F]| {
         let end = offset + out.len();
-        out.copy_from_slice(&term(&parts[0].grad)[offset..end]);
+        out.copy_from_slice(&term(&parts[0])[offset..end]);
         kernels::vectorized(
             #[inline(always)]
             || {
                 for part in &parts[1..] {
-                    for (t, &v) in out.iter_mut().zip(&term(&part.grad)[offset..end]) {
+                    for (t, &v) in out.iter_mut().zip(&term(part)[offset..end]) {
                         *t += v;
                     }
                 }
@@ -675,45 +835,66 @@ mod tests {
     use crate::Sigmoid;
 
     /// The row form of `loss_and_gradient` against the lane-major stages, which the
-    /// regularised trainer uses: one part, and three parts (128 + 128 + 44 samples).
+    /// regularised trainer uses: one part, and three parts (128 + 128 + 44 samples), for tied
+    /// and untied layers.
     #[test]
     fn row_form_matches_the_lane_stages() {
-        row_form_matches_the_lane_stages_for(13);
-        row_form_matches_the_lane_stages_for(300);
+        for untied in [false, true] {
+            row_form_matches_the_lane_stages_for(13, untied);
+            row_form_matches_the_lane_stages_for(300, untied);
+        }
     }
 
-    fn row_form_matches_the_lane_stages_for(lanes: usize) {
+    fn row_form_matches_the_lane_stages_for(lanes: usize, untied: bool) {
         let (d, h) = (20, 17);
         let value = |i: usize, scale: f64| ((i * 37 % 101) as f64 * scale).sin();
         let data: Vec<f64> = (0..lanes * d).map(|i| 0.5 + 0.5 * value(i, 0.3)).collect();
         let w: Vec<f64> = (0..h * d).map(|i| 0.3 * value(i, 0.7)).collect();
+        let v: Vec<f64> = (0..h * d).map(|i| 0.3 * value(i, 0.9)).collect();
         let b1: Vec<f64> = (0..h).map(|i| 0.1 * value(i, 1.1)).collect();
         let b2: Vec<f64> = (0..d).map(|i| 0.1 * value(i, 1.3)).collect();
-        let params = (&w[..], &b1[..], &b2[..]);
+        let layer = Layer {
+            w: &w,
+            b1: &b1,
+            b2: &b2,
+            v: untied.then_some(&v[..]),
+        };
         let rows: Vec<usize> = (0..lanes).rev().collect();
+        let zeros = || {
+            let mut blocks = vec![Gradients::zeros(d, h)];
+            if untied {
+                blocks.push(Gradients::try_shaped(BlockShape::weights(d, h), "test").unwrap());
+            }
+            blocks
+        };
 
-        let mut ws = Workspace::new(d, h, lanes);
+        let mut ws = Workspace::try_new(d, h, lanes, untied).unwrap();
         assert!(!ws.parts.is_empty());
-        let mut fast = Gradients::zeros(d, h);
+        let mut fast = zeros();
         ws.load_rows(&data, &rows);
         let fast_loss =
-            ws.loss_and_gradient::<Sigmoid, Sigmoid>(params, lanes, Loss::Mse, &mut fast);
+            ws.loss_and_gradient::<Sigmoid, Sigmoid>(layer, lanes, Loss::Mse, &mut fast);
 
-        let mut staged = Gradients::zeros(d, h);
+        let mut staged = zeros();
         ws.load_rows(&data, &rows);
-        ws.forward::<Sigmoid>(params, lanes);
+        ws.forward::<Sigmoid>(layer, lanes);
         let staged_loss = ws.output_delta::<Sigmoid>(Loss::Mse, lanes);
-        ws.backward_decoder(params, lanes, &mut staged);
+        ws.backward_decoder(layer, lanes, &mut staged);
         ws.hidden_preactivation_delta::<Sigmoid>(lanes);
-        ws.backward_encoder(lanes, &mut staged);
+        ws.backward_encoder(lanes, &mut staged[0]);
 
         // Sums over the samples in another order (by part, and through the GEMM): the values
         // (of order 1e-2) agree to a few units in the last place.
         assert!((fast_loss - staged_loss).abs() < 1e-15);
-        let all = |g: &Gradients<f64>| -> Vec<f64> {
-            g.w.iter().chain(&g.b1).chain(&g.b2).copied().collect()
+        let all = |blocks: &[Gradients<f64>]| -> Vec<f64> {
+            let arrays = blocks
+                .iter()
+                .flat_map(|g| g.w.iter().chain(&g.b1).chain(&g.b2));
+            arrays.copied().collect()
         };
-        for (x, y) in all(&fast).into_iter().zip(all(&staged)) {
+        let (fast, staged) = (all(&fast), all(&staged));
+        assert_eq!(fast.len(), h * d + h + d + usize::from(untied) * h * d);
+        for (x, y) in fast.into_iter().zip(staged) {
             assert!((x - y).abs() < 1e-15, "{lanes} samples: {x} vs {y}");
         }
     }

@@ -172,7 +172,7 @@ where
         serde_json::from_slice(&body).map_err(corrupt)?;
     let model = load_model(file.model.get().as_bytes())?;
     let state: TrainState<F> = serde_json::from_str(file.state.get()).map_err(corrupt)?;
-    state.check(&model.level_shapes()).map_err(corrupt)?;
+    state.check(&model.block_shapes()).map_err(corrupt)?;
     Ok((model, state))
 }
 

@@ -30,6 +30,7 @@ mod inference;
 #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 mod io;
 mod kernels;
+mod layer;
 mod linalg;
 mod loss;
 mod model;

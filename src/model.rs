@@ -3,7 +3,6 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::gradient::ParamSlices;
 use ndarray::{
     Array, Array1, Array2, ArrayBase, ArrayView1, ArrayView2, Axis, Data, Dimension, Ix1, Ix2,
 };
@@ -11,9 +10,12 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::activation::is_sigmoid;
-use crate::gradient::{Gradients, Workspace, element_count, try_filled, try_with_capacity};
+use crate::gradient::{
+    BlockShape, Gradients, Layer, ParamSlices, Workspace, element_count, try_filled,
+    try_with_capacity,
+};
+use crate::layer;
 use crate::online;
-use crate::train::regularize;
 use crate::train::state::{LevelOptimizer, TrainState, Update};
 use crate::train::trainer::{self, Trainable};
 use crate::{
@@ -402,11 +404,17 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
         let rows: Vec<usize> = (0..x.nrows()).collect();
         let data = x.as_standard_layout();
         let data = data.as_slice().expect("standard layout is contiguous");
-        let mut workspace = Workspace::try_new(self.n_inputs(), self.n_hidden(), rows.len())?;
-        let mut grads = Gradients::try_zeros(self.n_inputs(), self.n_hidden(), "gradients")?;
+        let mut workspace =
+            Workspace::try_new(self.n_inputs(), self.n_hidden(), rows.len(), false)?;
+        let mut grads = [Gradients::try_zeros(
+            self.n_inputs(),
+            self.n_hidden(),
+            "gradients",
+        )?];
         workspace.load_rows(data, &rows);
-        let params = (self.slice_w(), self.slice_b1(), self.slice_b2());
-        let value = workspace.loss_and_gradient::<A, O>(params, rows.len(), loss, &mut grads);
+        let layer = Layer::tied((self.slice_w(), self.slice_b1(), self.slice_b2()));
+        let value = workspace.loss_and_gradient::<A, O>(layer, rows.len(), loss, &mut grads);
+        let [grads] = grads;
         Ok((value, grads))
     }
 
@@ -553,21 +561,21 @@ impl<F: Float, A: Activation, O: Activation> Trainable<F> for VanillaAutoencoder
         Ok(())
     }
 
-    fn level_shapes(&self) -> Vec<(usize, usize)> {
-        vec![(self.n_inputs(), self.n_hidden())]
+    fn n_inputs(&self) -> usize {
+        VanillaAutoencoder::n_inputs(self)
     }
 
-    fn n_levels(&self) -> usize {
-        1
+    fn block_shapes(&self) -> Vec<BlockShape> {
+        vec![BlockShape::layer(self.n_inputs(), self.n_hidden())]
     }
 
     #[inline(always)]
-    fn level_params(&self, _level: usize) -> ParamSlices<'_, F> {
+    fn block_params(&self, _block: usize) -> ParamSlices<'_, F> {
         (self.slice_w(), self.slice_b1(), self.slice_b2())
     }
 
     #[inline(always)]
-    fn level_params_mut(&mut self, _level: usize) -> (&mut [F], &mut [F], &mut [F]) {
+    fn block_params_mut(&mut self, _block: usize) -> (&mut [F], &mut [F], &mut [F]) {
         let contiguous = "model arrays are contiguous";
         (
             self.w.as_slice_mut().expect(contiguous),
@@ -577,7 +585,7 @@ impl<F: Float, A: Activation, O: Activation> Trainable<F> for VanillaAutoencoder
     }
 
     fn workspace(&self, capacity: usize) -> Result<Workspace<F>> {
-        Workspace::try_new(self.n_inputs(), self.n_hidden(), capacity)
+        Workspace::try_new(self.n_inputs(), self.n_hidden(), capacity, false)
     }
 
     // Inlined into the loop: online training calls it once per sample.
@@ -591,40 +599,8 @@ impl<F: Float, A: Activation, O: Activation> Trainable<F> for VanillaAutoencoder
         noise_rng: &mut rand_chacha::ChaCha8Rng,
         grads: &mut [Gradients<F>],
     ) -> F {
-        let lanes = rows.len();
-        let grads = &mut grads[0];
-        let params = self.level_params(0);
-        if config.is_plain() {
-            return workspace.rows_loss_and_gradient_of::<A, O>(
-                params,
-                (data, rows),
-                config.loss(),
-                grads,
-            );
-        }
-        workspace.load_rows(data, rows);
-        let noise = config.noise();
-        if noise.is_active() {
-            noise.corrupt(workspace.corruptible_inputs(lanes), noise_rng);
-        }
-        workspace.forward::<A>(params, lanes);
-        let loss = workspace.output_delta::<O>(config.loss(), lanes);
-        workspace.backward_decoder(params, lanes, grads);
-        if let Some(sparsity) = config.sparsity() {
-            regularize::add_sparsity_gradient(&sparsity, workspace, lanes);
-        }
-        workspace.hidden_preactivation_delta::<A>(lanes);
-        if let Some(contractive) = config.contractive() {
-            regularize::add_contractive_gradient::<F, A>(
-                &contractive,
-                params.0,
-                workspace,
-                lanes,
-                grads,
-            );
-        }
-        workspace.backward_encoder(lanes, grads);
-        loss
+        let layer = Layer::tied(self.block_params(0));
+        layer::batch_gradient::<F, A, O>(workspace, layer, data, rows, config, noise_rng, grads)
     }
 
     fn online_epoch(
@@ -642,7 +618,7 @@ impl<F: Float, A: Activation, O: Activation> Trainable<F> for VanillaAutoencoder
             return None;
         }
         Some(online::sgd_epoch::<F, A, O>(
-            self.level_params_mut(0),
+            self.block_params_mut(0),
             &mut state.velocity,
             sgd,
             config.loss(),
@@ -658,9 +634,8 @@ impl<F: Float, A: Activation, O: Activation> Trainable<F> for VanillaAutoencoder
         rows: &[usize],
         loss: Loss,
     ) -> F {
-        workspace.load_rows(data, rows);
-        workspace.forward::<A>(self.level_params(0), rows.len());
-        workspace.output_delta::<O>(loss, rows.len())
+        let layer = Layer::tied(self.block_params(0));
+        layer::batch_loss::<F, A, O>(workspace, layer, data, rows, loss)
     }
 }
 

@@ -238,7 +238,7 @@ fn dot<F: Float, const FMA: bool, const N: usize>(a: &[F; N], b: &[F; N]) -> F {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gradient::Workspace;
+    use crate::gradient::{Layer, Workspace};
     use crate::train::optimizer::MomentumState;
     use crate::{Identity, Sigmoid, Tanh};
     use rand::{RngExt, SeedableRng};
@@ -273,7 +273,7 @@ mod tests {
         let (mut w, rest) = (init[..h * d].to_vec(), &init[h * d..]);
         let (mut b1, mut b2) = (rest[..h].to_vec(), rest[h..].to_vec());
         let mut workspace = Workspace::new(d, h, 1);
-        let mut grads = Gradients::zeros(d, h);
+        let mut grads = [Gradients::zeros(d, h)];
         let mut state = MomentumState::new(d, h).unwrap();
         let mut losses = Vec::new();
         for &row in order {
@@ -284,12 +284,12 @@ mod tests {
             } else {
                 workspace.load_rows(data, &[row]);
                 let value = workspace.loss_and_gradient::<A, O>(
-                    (&*params.0, &*params.1, &*params.2),
+                    Layer::tied((&*params.0, &*params.1, &*params.2)),
                     1,
                     loss,
                     &mut grads,
                 );
-                sgd.step(params, &grads, &mut state).unwrap();
+                sgd.step(params, &grads[0], &mut state).unwrap();
                 value
             };
             losses.push(value);

@@ -9,7 +9,10 @@ use ndarray::{Array, Array1, Array2, ArrayBase, ArrayView1, ArrayView2, Data, Ix
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::gradient::{Gradients, ParamSlices, element_count, try_filled, try_with_capacity};
+use crate::decoder::DecoderWeights;
+use crate::gradient::{
+    BlockShape, Gradients, ParamSlices, element_count, try_filled, try_with_capacity,
+};
 use crate::linalg::{self, Op};
 use crate::model::{initial_parts, row_mean_squared_errors};
 use crate::train::state::TrainState;
@@ -651,7 +654,7 @@ impl<F: Float> StackWorkspace<F> {
             let n_in = level.w.nrows() * lanes;
             let out = &mut lower[k][..level.w.ncols() * lanes];
             decoder::logits_lanes(
-                slice(&level.w),
+                DecoderWeights::Tied(slice(&level.w)),
                 slice(&level.b2),
                 &input[..n_in],
                 out,
@@ -712,7 +715,7 @@ impl<F: Float> StackWorkspace<F> {
             };
             let (gw, _, gb2) = grads[k].slices_mut();
             decoder::backward_lanes(
-                slice(&level.w),
+                DecoderWeights::Tied(slice(&level.w)),
                 &input[..n_hidden],
                 &delta[..n_inputs],
                 gw,
@@ -789,23 +792,23 @@ impl<F: Float, A: Activation, O: Activation> Trainable<F> for StackedAutoencoder
         Ok(())
     }
 
-    fn level_shapes(&self) -> Vec<(usize, usize)> {
+    fn n_inputs(&self) -> usize {
+        StackedAutoencoder::n_inputs(self)
+    }
+
+    fn block_shapes(&self) -> Vec<BlockShape> {
         self.levels
             .iter()
-            .map(|l| (l.w.ncols(), l.w.nrows()))
+            .map(|l| BlockShape::layer(l.w.ncols(), l.w.nrows()))
             .collect()
     }
 
-    fn n_levels(&self) -> usize {
-        self.levels.len()
-    }
-
-    fn level_params(&self, level: usize) -> ParamSlices<'_, F> {
+    fn block_params(&self, level: usize) -> ParamSlices<'_, F> {
         let l = &self.levels[level];
         (slice(&l.w), slice(&l.b1), slice(&l.b2))
     }
 
-    fn level_params_mut(&mut self, level: usize) -> (&mut [F], &mut [F], &mut [F]) {
+    fn block_params_mut(&mut self, level: usize) -> (&mut [F], &mut [F], &mut [F]) {
         let l = &mut self.levels[level];
         let contiguous = "stack arrays are contiguous";
         (

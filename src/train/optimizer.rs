@@ -2,7 +2,7 @@
 
 use ndarray::{Array1, Array2, CowArray, Dimension};
 
-use crate::gradient::{Gradients, ParamSlices, slice_mut};
+use crate::gradient::{BlockShape, Gradients, ParamSlices, slice_mut};
 use crate::{Error, Float, Result, kernels};
 
 /// SGD-with-momentum settings, in PyTorch's form.
@@ -49,8 +49,13 @@ impl<F: Float> MomentumState<F> {
     /// # Ok::<(), autoencoder::Error>(())
     /// ```
     pub fn new(n_inputs: usize, n_hidden: usize) -> Result<Self> {
+        Self::try_shaped(BlockShape::layer(n_inputs, n_hidden))
+    }
+
+    /// Zero velocities for a parameter block of `shape`.
+    pub(crate) fn try_shaped(shape: BlockShape) -> Result<Self> {
         Ok(Self {
-            velocity: Gradients::try_zeros(n_inputs, n_hidden, "optimiser state")?,
+            velocity: Gradients::try_shaped(shape, "optimiser state")?,
         })
     }
 
@@ -258,10 +263,15 @@ impl<F: Float> AdamState<F> {
     /// # Ok::<(), autoencoder::Error>(())
     /// ```
     pub fn new(n_inputs: usize, n_hidden: usize) -> Result<Self> {
+        Self::try_shaped(BlockShape::layer(n_inputs, n_hidden))
+    }
+
+    /// Zero moments for a parameter block of `shape`.
+    pub(crate) fn try_shaped(shape: BlockShape) -> Result<Self> {
         const WHAT: &str = "optimiser state";
         Ok(Self {
-            first: Gradients::try_zeros(n_inputs, n_hidden, WHAT)?,
-            second: Gradients::try_zeros(n_inputs, n_hidden, WHAT)?,
+            first: Gradients::try_shaped(shape, WHAT)?,
+            second: Gradients::try_shaped(shape, WHAT)?,
             steps: 0,
         })
     }

@@ -156,6 +156,7 @@ pub(crate) fn add_contractive_gradient<F: Float, A: Activation>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gradient::Layer;
     use crate::{Loss, Sigmoid, Tanh, VanillaAutoencoder};
     use ndarray::{Array1, Array2, Axis};
 
@@ -233,9 +234,9 @@ mod tests {
             b1.as_slice().unwrap(),
             b2.as_slice().unwrap(),
         );
-        ws.forward::<A>(p, lanes);
+        ws.forward::<A>(Layer::tied(p), lanes);
         ws.output_delta::<A>(loss, lanes);
-        ws.backward_decoder(p, lanes, &mut grads);
+        ws.backward_decoder(Layer::tied(p), lanes, std::slice::from_mut(&mut grads));
         if let Some(s) = &sparsity {
             add_sparsity_gradient(s, &mut ws, lanes);
         }

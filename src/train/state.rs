@@ -3,7 +3,7 @@
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::gradient::Gradients;
+use crate::gradient::{BlockShape, Gradients};
 use crate::train::config::{Optimizer, ValidTrainConfig};
 use crate::train::optimizer::{Adam, AdamState, MomentumState, SgdMomentum};
 use crate::train::schedule::ScheduleState;
@@ -60,15 +60,13 @@ pub struct TrainState<F> {
 }
 
 impl<F: Float> TrainState<F> {
-    /// A fresh state for levels of the given `(n_inputs, n_hidden)` shapes.
-    pub(crate) fn new(config: &ValidTrainConfig, shapes: &[(usize, usize)]) -> Result<Self> {
+    /// A fresh state for parameter blocks of the given shapes.
+    pub(crate) fn new(config: &ValidTrainConfig, shapes: &[BlockShape]) -> Result<Self> {
         let optimizers = shapes
             .iter()
-            .map(|&(n_inputs, n_hidden)| match config.optimizer() {
-                Optimizer::Sgd => MomentumState::new(n_inputs, n_hidden).map(LevelOptimizer::Sgd),
-                Optimizer::Adam { .. } => {
-                    AdamState::new(n_inputs, n_hidden).map(LevelOptimizer::Adam)
-                }
+            .map(|&shape| match config.optimizer() {
+                Optimizer::Sgd => MomentumState::try_shaped(shape).map(LevelOptimizer::Sgd),
+                Optimizer::Adam { .. } => AdamState::try_shaped(shape).map(LevelOptimizer::Adam),
             })
             .collect::<Result<_>>()?;
         let stream = |s| {
@@ -96,13 +94,8 @@ impl<F: Float> TrainState<F> {
     /// level shapes: every array has its level's shape and holds finite values, and every
     /// counter is one a run could have reached after `next_epoch` epochs, so that counting on
     /// from it cannot overflow.
-    pub(crate) fn check(&self, shapes: &[(usize, usize)]) -> std::result::Result<(), &'static str> {
-        let fits = |g: &Gradients<F>, &(n_inputs, n_hidden): &(usize, usize)| {
-            g.w.dim() == (n_hidden, n_inputs)
-                && g.b1.len() == n_hidden
-                && g.b2.len() == n_inputs
-                && g.w.iter().chain(&g.b1).chain(&g.b2).all(|v| v.is_finite())
-        };
+    pub(crate) fn check(&self, shapes: &[BlockShape]) -> std::result::Result<(), &'static str> {
+        let fits = |g: &Gradients<F>, &shape: &BlockShape| g.fits(shape);
         let all_fit = |set: &[Gradients<F>]| {
             set.len() == shapes.len() && set.iter().zip(shapes).all(|(g, s)| fits(g, s))
         };
@@ -157,7 +150,7 @@ impl<F: Float> TrainState<F> {
     pub(crate) fn check_compatible(
         &self,
         config: &ValidTrainConfig,
-        shapes: &[(usize, usize)],
+        shapes: &[BlockShape],
     ) -> Result<()> {
         let incompatible = |reason| Err(Error::IncompatibleTrainState { reason });
         if self.optimizers.len() != shapes.len() {

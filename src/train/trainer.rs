@@ -6,7 +6,7 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
-use crate::gradient::{Gradients, ParamSlices};
+use crate::gradient::{BlockShape, Gradients, ParamSlices};
 use crate::train::config::ValidTrainConfig;
 use crate::train::observer::{Control, EpochStats, FitReport, Observer, StopReason};
 use crate::train::state::{Best, LevelOptimizer, SPLIT_STREAM, TrainState, Update};
@@ -19,7 +19,10 @@ pub(crate) const VALIDATION_CHUNK: usize = 1024;
 /// Epochs whose losses `fit` makes room for up front; longer runs grow the records as they go.
 const RESERVED_EPOCHS: usize = 1024;
 
-/// A model the loop can train: one or more tied levels `(W, b1, b2)` and a batch gradient.
+/// A model the loop can train: blocks of parameters (a weight matrix and up to two biases,
+/// each block with its own optimiser state) and a batch gradient.
+///
+/// A tied layer is one block `(W, b1, b2)`; an untied layer adds a block for its `V`.
 pub(crate) trait Trainable<F: Float> {
     /// Scratch buffers for batches.
     type Workspace;
@@ -30,23 +33,23 @@ pub(crate) trait Trainable<F: Float> {
     /// Rejects options this model cannot train with.
     fn check_config(&self, config: &ValidTrainConfig) -> Result<()>;
 
-    /// `(n_inputs, n_hidden)` of every level, bottom first.
-    fn level_shapes(&self) -> Vec<(usize, usize)>;
+    /// Number of inputs (columns of the data).
+    fn n_inputs(&self) -> usize;
 
-    /// Number of levels.
-    fn n_levels(&self) -> usize;
+    /// The shape of every parameter block.
+    fn block_shapes(&self) -> Vec<BlockShape>;
 
-    /// The parameters of `level` as row-major slices.
-    fn level_params(&self, level: usize) -> ParamSlices<'_, F>;
+    /// The parameters of `block` as row-major slices (empty where the block has no bias).
+    fn block_params(&self, block: usize) -> ParamSlices<'_, F>;
 
-    /// The parameters of `level`, mutable.
-    fn level_params_mut(&mut self, level: usize) -> (&mut [F], &mut [F], &mut [F]);
+    /// The parameters of `block`, mutable.
+    fn block_params_mut(&mut self, block: usize) -> (&mut [F], &mut [F], &mut [F]);
 
     /// Buffers for batches of up to `capacity` rows, or [`Error::AllocationFailed`].
     fn workspace(&self, capacity: usize) -> Result<Self::Workspace>;
 
     /// Mean loss of the given rows of row-major `data` (before any update) and the gradients of
-    /// every level's parameters (overwritten).
+    /// every block's parameters (overwritten).
     fn batch_gradient(
         &self,
         workspace: &mut Self::Workspace,
@@ -81,8 +84,8 @@ pub(crate) trait Trainable<F: Float> {
     ) -> F;
 
     fn copy_params(&self, into: &mut [Gradients<F>]) {
-        for (level, snapshot) in into.iter_mut().enumerate() {
-            let (w, b1, b2) = self.level_params(level);
+        for (block, snapshot) in into.iter_mut().enumerate() {
+            let (w, b1, b2) = self.block_params(block);
             let (sw, sb1, sb2) = snapshot.slices_mut();
             sw.copy_from_slice(w);
             sb1.copy_from_slice(b1);
@@ -91,8 +94,8 @@ pub(crate) trait Trainable<F: Float> {
     }
 
     fn restore_params(&mut self, from: &[Gradients<F>]) {
-        for (level, snapshot) in from.iter().enumerate() {
-            let (w, b1, b2) = self.level_params_mut(level);
+        for (block, snapshot) in from.iter().enumerate() {
+            let (w, b1, b2) = self.block_params_mut(block);
             w.copy_from_slice(contiguous(snapshot.w.as_slice()));
             b1.copy_from_slice(contiguous(snapshot.b1.as_slice()));
             b2.copy_from_slice(contiguous(snapshot.b2.as_slice()));
@@ -100,8 +103,8 @@ pub(crate) trait Trainable<F: Float> {
     }
 
     fn params_finite(&self) -> bool {
-        (0..self.n_levels()).all(|level| {
-            let (w, b1, b2) = self.level_params(level);
+        (0..self.block_shapes().len()).all(|block| {
+            let (w, b1, b2) = self.block_params(block);
             w.iter().chain(b1).chain(b2).all(|v| v.is_finite())
         })
     }
@@ -181,8 +184,8 @@ where
 {
     let config = config.check_ref()?;
     model.check_config(config)?;
-    let shapes = model.level_shapes();
-    let n_inputs = shapes[0].0;
+    let shapes = model.block_shapes();
+    let n_inputs = model.n_inputs();
     validate::training_data::<F, M::Output, S>(x, n_inputs, config.loss())?;
     if let Some(held_out) = &held_out {
         validate::training_data::<F, M::Output, _>(held_out, n_inputs, config.loss())?;
@@ -217,8 +220,8 @@ where
     M: Trainable<F>,
     Ob: Observer<F> + ?Sized,
 {
-    let shapes = model.level_shapes();
-    let n_inputs = shapes[0].0;
+    let shapes = model.block_shapes();
+    let n_inputs = model.n_inputs();
     let n_rows = data.len() / n_inputs;
     let (training_rows, validation) = match (validation, config.validation_fraction()) {
         (Validation::Held(rows), _) => (
@@ -259,7 +262,7 @@ where
     let zeros = || -> Result<Vec<Gradients<F>>> {
         shapes
             .iter()
-            .map(|&(d, h)| Gradients::try_zeros(d, h, "training buffers"))
+            .map(|&shape| Gradients::try_shaped(shape, "training buffers"))
             .collect()
     };
     let mut grads = zeros()?;
@@ -343,10 +346,10 @@ where
                 return Err(Error::Diverged { epoch, batch });
             }
             weighted_sum += loss * F::cast(rows.len() as f64);
-            for (level, (optimizer, level_grads)) in
+            for (block, (optimizer, block_grads)) in
                 state.optimizers.iter_mut().zip(&grads).enumerate()
             {
-                update.apply(optimizer, model.level_params_mut(level), level_grads);
+                update.apply(optimizer, model.block_params_mut(block), block_grads);
             }
         }
         if !model.params_finite() {
