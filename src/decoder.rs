@@ -1,19 +1,24 @@
 //! The decoder `Z = g(Y W + b2)` (tied: the encoder's `W` transposed) or `Z = g(Y Vᵀ + b2)`
 //! (untied: weights `V` of its own), and its share of the backward pass.
 
-use ndarray::{Array1, Array2, ArrayBase, Data, Ix2};
+use ndarray::{Array1, Array2, ArrayBase, ArrayView2, Data, Ix2};
 
 use crate::linalg::{self, Op};
 use crate::{Activation, Float, encoder};
 
-/// `Z = f(Y W + b2)` for row-major codes `Y: [n_samples, n_hidden]`.
-pub(crate) fn decode<F, O, S>(w: &Array2<F>, b2: &Array1<F>, y: &ArrayBase<S, Ix2>) -> Array2<F>
+/// `Z = f(Y M + b2)` for row-major codes `Y: [n_samples, n_hidden]`, where `M: [n_hidden,
+/// n_inputs]` is the tied `W` or the untied `Vᵀ` (a transposed view).
+pub(crate) fn decode<F, O, S>(
+    m: ArrayView2<'_, F>,
+    b2: &Array1<F>,
+    y: &ArrayBase<S, Ix2>,
+) -> Array2<F>
 where
     F: Float,
     O: Activation,
     S: Data<Elem = F>,
 {
-    let mut z = y.dot(w);
+    let mut z = y.dot(&m);
     z += b2;
     match z.as_slice_memory_order_mut() {
         Some(values) => encoder::activate_in_place::<F, O>(values),

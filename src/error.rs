@@ -100,6 +100,16 @@ pub enum Error {
         /// Length of `b2`.
         b2_len: usize,
     },
+    /// The decoder weights `V` given to
+    /// [`UntiedAutoencoder::from_parts`](crate::UntiedAutoencoder::from_parts) are not
+    /// `[n_inputs, n_hidden]` (the shape of `W` transposed).
+    #[error("the decoder weights V are {found:?}, expected {expected:?} (W's shape transposed)")]
+    DecoderShapeMismatch {
+        /// `[n_inputs, n_hidden]`.
+        expected: [usize; 2],
+        /// The shape given.
+        found: [usize; 2],
+    },
     /// A parameter given to `from_parts` is NaN or infinite.
     #[error("parameter {name} must be finite")]
     NonFiniteParameter {

@@ -4,10 +4,11 @@
 
 use rand_chacha::ChaCha8Rng;
 
+use crate::activation::is_sigmoid;
 use crate::gradient::{Gradients, Layer, Workspace};
 use crate::train::config::ValidTrainConfig;
 use crate::train::regularize;
-use crate::{Activation, Float, Loss};
+use crate::{Activation, Error, Float, Loss, Result};
 
 /// Mean loss of the given rows of row-major `data` and the layer's gradients (overwritten:
 /// the block `(W, b1, b2)`, then `V`'s for an untied layer), with the config's noise and
@@ -55,6 +56,17 @@ pub(crate) fn batch_gradient<F: Float, A: Activation, O: Activation>(
     }
     workspace.backward_encoder(lanes, &mut grads[0]);
     loss
+}
+
+/// Rejects the options a single layer with encoder activation `A` cannot train with: the
+/// sparsity penalty needs the sigmoid's mean activations in (0, 1).
+pub(crate) fn check_config<A: Activation>(config: &ValidTrainConfig) -> Result<()> {
+    if config.sparsity().is_some() && !is_sigmoid::<A>() {
+        return Err(Error::SparsityNeedsSigmoid {
+            activation: A::NAME,
+        });
+    }
+    Ok(())
 }
 
 /// Mean reconstruction loss of the given rows, forward only.

@@ -45,6 +45,7 @@ mod scaling;
 mod stacked;
 mod table;
 mod train;
+mod untied;
 mod validate;
 
 pub use activation::{Activation, Identity, Relu, Sigmoid, Tanh};
@@ -77,6 +78,7 @@ pub use train::optimizer::{Adam, AdamState, MomentumState, SgdMomentum};
 pub use train::regularize::{Contractive, Noise, Sparsity};
 pub use train::schedule::LearningRateSchedule;
 pub use train::state::TrainState;
+pub use untied::UntiedAutoencoder;
 
 /// The names most programs need: `use autoencoder::prelude::*;`.
 pub mod prelude {

@@ -9,7 +9,6 @@ use ndarray::{
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::activation::is_sigmoid;
 use crate::gradient::{
     BlockShape, Gradients, Layer, ParamSlices, Workspace, element_count, try_filled,
     try_with_capacity,
@@ -220,7 +219,7 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
     /// [`Error::ShapeMismatch`] unless `y` has `n_hidden` columns; [`Error::NonFiniteInput`].
     pub fn decode<S: Data<Elem = F>>(&self, y: &ArrayBase<S, Ix2>) -> Result<Array2<F>> {
         self.check_data(y, self.n_hidden())?;
-        Ok(decoder::decode::<F, O, S>(&self.w, &self.b2, y))
+        Ok(decoder::decode::<F, O, S>(self.w.view(), &self.b2, y))
     }
 
     /// Reconstructions of `x`, `[n_samples, n_inputs]`: `decode(encode(x))`.
@@ -229,7 +228,7 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
     /// As [`encode`](Self::encode).
     pub fn reconstruct<S: Data<Elem = F>>(&self, x: &ArrayBase<S, Ix2>) -> Result<Array2<F>> {
         let y = self.encode(x)?;
-        Ok(decoder::decode::<F, O, _>(&self.w, &self.b2, &y))
+        Ok(decoder::decode::<F, O, _>(self.w.view(), &self.b2, &y))
     }
 
     /// Each row's reconstruction error: the mean over `n_inputs` of `(z − x)²`, `[n_samples]`.
@@ -553,12 +552,7 @@ impl<F: Float, A: Activation, O: Activation> Trainable<F> for VanillaAutoencoder
     type Output = O;
 
     fn check_config(&self, config: &ValidTrainConfig) -> Result<()> {
-        if config.sparsity().is_some() && !is_sigmoid::<A>() {
-            return Err(Error::SparsityNeedsSigmoid {
-                activation: A::NAME,
-            });
-        }
-        Ok(())
+        layer::check_config::<A>(config)
     }
 
     fn n_inputs(&self) -> usize {
@@ -672,22 +666,34 @@ pub(crate) fn initial_parts<F: Float>(
     n_hidden: usize,
     rng: &mut ChaCha8Rng,
 ) -> Result<(Array2<F>, Array1<F>, Array1<F>)> {
-    let n_weights = element_count(n_hidden, n_inputs, "W")?;
-    let mut w = try_with_capacity(n_weights, "W")?;
-    let bound = (6.0 / (n_inputs as f64 + n_hidden as f64)).sqrt();
-    w.extend((0..n_weights).map(|_| {
-        let unit = (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
-        F::cast(bound * (2.0 * unit - 1.0))
-    }));
-    // `w` holds exactly `n_hidden · n_inputs` values, whose size in bytes fits `isize`.
-    let w = Array2::from_shape_vec((n_hidden, n_inputs), w).expect("length matches the shape");
+    let w = glorot_uniform(n_hidden, n_inputs, rng, "W")?;
     let b1 = Array1::from_vec(try_filled(n_hidden, F::zero(), "b1")?);
     let b2 = Array1::from_vec(try_filled(n_inputs, F::zero(), "b2")?);
     Ok((w, b1, b2))
 }
 
+/// Glorot-uniform weights `[rows, cols]`, `U(−a, a)` with `a = sqrt(6 / (rows + cols))`, drawn
+/// from `rng` row by row, each value from the top 53 bits of one 64-bit output; or
+/// [`Error::AllocationFailed`] naming `what`.
+pub(crate) fn glorot_uniform<F: Float>(
+    rows: usize,
+    cols: usize,
+    rng: &mut ChaCha8Rng,
+    what: &'static str,
+) -> Result<Array2<F>> {
+    let n_weights = element_count(rows, cols, what)?;
+    let mut w = try_with_capacity(n_weights, what)?;
+    let bound = (6.0 / (rows as f64 + cols as f64)).sqrt();
+    w.extend((0..n_weights).map(|_| {
+        let unit = (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+        F::cast(bound * (2.0 * unit - 1.0))
+    }));
+    // `w` holds exactly `rows · cols` values, whose size in bytes fits `isize`.
+    Ok(Array2::from_shape_vec((rows, cols), w).expect("length matches the shape"))
+}
+
 /// `a` itself when it is in standard layout, else a standard-layout copy allocated fallibly.
-fn standard_layout<F: Float, D: Dimension>(
+pub(crate) fn standard_layout<F: Float, D: Dimension>(
     a: Array<F, D>,
     what: &'static str,
 ) -> Result<Array<F, D>> {

@@ -245,10 +245,10 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
         validate::finite(codes)?;
         let mut g = codes.to_owned();
         for level in self.levels[1..].iter().rev() {
-            g = decoder::decode::<F, A, _>(&level.w, &level.b2, &g);
+            g = decoder::decode::<F, A, _>(level.w.view(), &level.b2, &g);
         }
         Ok(decoder::decode::<F, O, _>(
-            &self.levels[0].w,
+            self.levels[0].w.view(),
             &self.levels[0].b2,
             &g,
         ))
