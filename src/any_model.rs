@@ -7,7 +7,7 @@ use ndarray::{Array1, Array2, ArrayView2};
 
 use crate::{
     Activation, Error, FitReport, Float, Identity, Observer, Relu, Result, Sigmoid,
-    StackedAutoencoder, Tanh, TrainConfig, VanillaAutoencoder,
+    StackedAutoencoder, Tanh, TrainConfig, UntiedAutoencoder, VanillaAutoencoder,
 };
 
 /// The shared interface of the crate's models: inference and training on views, usable as
@@ -201,6 +201,7 @@ macro_rules! impl_autoencoder {
 
 impl_autoencoder!(VanillaAutoencoder, "vanilla", n_hidden);
 impl_autoencoder!(StackedAutoencoder, "stacked", n_code);
+impl_autoencoder!(UntiedAutoencoder, "untied", n_hidden);
 
 /// Calls the generic function `$f::<F, A, O>$args` for the activation types named `$a` (encoder)
 /// and `$o` (decoder output), or returns [`Error::UnknownActivation`].
@@ -230,6 +231,16 @@ fn boxed_vanilla<F: Float, A: Activation, O: Activation>(
     seed: u64,
 ) -> Result<Box<dyn Autoencoder<F>>> {
     Ok(Box::new(VanillaAutoencoder::<F, A, O>::new(
+        n_inputs, n_hidden, seed,
+    )?))
+}
+
+fn boxed_untied<F: Float, A: Activation, O: Activation>(
+    n_inputs: usize,
+    n_hidden: usize,
+    seed: u64,
+) -> Result<Box<dyn Autoencoder<F>>> {
+    Ok(Box::new(UntiedAutoencoder::<F, A, O>::new(
         n_inputs, n_hidden, seed,
     )?))
 }
@@ -271,6 +282,32 @@ pub fn new_vanilla<F: Float>(
     )
 }
 
+/// A new [`UntiedAutoencoder`] whose activations are given by name at run time (see
+/// [`new_vanilla`]).
+///
+/// # Errors
+/// [`Error::UnknownActivation`]; as [`UntiedAutoencoder::new`].
+///
+/// # Examples
+/// ```
+/// let model = autoencoder::new_untied::<f64>("relu", "identity", 9, 4, 1)?;
+/// assert_eq!((model.kind(), model.n_code()), ("untied", 4));
+/// # Ok::<(), autoencoder::Error>(())
+/// ```
+pub fn new_untied<F: Float>(
+    activation: &str,
+    output_activation: &str,
+    n_inputs: usize,
+    n_hidden: usize,
+    seed: u64,
+) -> Result<Box<dyn Autoencoder<F>>> {
+    by_activation_names!(
+        activation,
+        output_activation,
+        boxed_untied(n_inputs, n_hidden, seed)
+    )
+}
+
 /// A new [`StackedAutoencoder`] whose activations are given by name at run time (see
 /// [`new_vanilla`]).
 ///
@@ -304,7 +341,7 @@ mod load {
     use super::Autoencoder;
     use crate::{
         Activation, Error, Float, Identity, Relu, Result, Sigmoid, StackedAutoencoder, Tanh,
-        VanillaAutoencoder,
+        UntiedAutoencoder, VanillaAutoencoder,
     };
 
     /// The header fields that say which type a model document holds.
@@ -323,6 +360,12 @@ mod load {
         )?))
     }
 
+    fn untied<F: Float, A: Activation, O: Activation>(
+        json: &str,
+    ) -> Result<Box<dyn Autoencoder<F>>> {
+        Ok(Box::new(UntiedAutoencoder::<F, A, O>::from_json_str(json)?))
+    }
+
     fn stacked<F: Float, A: Activation, O: Activation>(
         json: &str,
     ) -> Result<Box<dyn Autoencoder<F>>> {
@@ -331,7 +374,7 @@ mod load {
         )?))
     }
 
-    /// Reads any of the crate's model documents (vanilla or stacked, any activations) into a
+    /// Reads any of the crate's model documents (vanilla, untied or stacked, any activations) into a
     /// boxed model, with every check of the typed loaders.
     pub(crate) fn model_from_json_str<F: Float>(json: &str) -> Result<Box<dyn Autoencoder<F>>> {
         let header: Header = serde_json::from_str(json).map_err(|e| Error::CorruptModel {
@@ -344,6 +387,7 @@ mod load {
         match header.format.as_str() {
             crate::MODEL_FORMAT => by_activation_names!(a, o, vanilla(json)),
             crate::STACKED_FORMAT => by_activation_names!(a, o, stacked(json)),
+            crate::UNTIED_FORMAT => by_activation_names!(a, o, untied(json)),
             other => Err(Error::CorruptModel {
                 reason: format!("format is {other:?}, expected a model"),
             }),

@@ -34,7 +34,10 @@ use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, SeqAccess, Visi
 use serde::{Deserialize, Serialize};
 
 use crate::train::trainer::Trainable;
-use crate::{Activation, Error, Float, Result, StackedAutoencoder, TrainState, VanillaAutoencoder};
+use crate::{
+    Activation, Error, Float, Result, StackedAutoencoder, TrainState, UntiedAutoencoder,
+    VanillaAutoencoder,
+};
 
 /// The `format` field of a saved model, which names the kind of file.
 ///
@@ -116,6 +119,11 @@ pub const MAX_MODEL_BYTES: u64 = 256 * 1024 * 1024;
 /// `{n_inputs, n_hidden, w, b1, b2}` objects, bottom level first, and the `checksum`. Version
 /// [`MODEL_FORMAT_VERSION`].
 pub const STACKED_FORMAT: &str = "autoencoder/stacked";
+
+/// Format name of a saved [`UntiedAutoencoder`]: the header of [`MODEL_FORMAT`], then
+/// `n_inputs`, `n_hidden`, `w` (`[n_hidden][n_inputs]`), `v` (`[n_inputs][n_hidden]`), `b1`,
+/// `b2` and the `checksum`. Version [`MODEL_FORMAT_VERSION`].
+pub const UNTIED_FORMAT: &str = "autoencoder/untied";
 
 /// Format name of a training checkpoint: `{format, version, model, state, checksum}`, where
 /// `model` is a saved model (either format above, with its own checksum) and `state` the
@@ -332,6 +340,23 @@ struct ModelFileV1<T, W = Vec<Vec<T>>> {
     b2: Vec<T>,
 }
 
+/// An untied model as written by version 2 (the seal aside).
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UntiedFileV2<T, W = Vec<Vec<T>>> {
+    format: String,
+    version: u64,
+    float: String,
+    activation: String,
+    output_activation: String,
+    n_inputs: usize,
+    n_hidden: usize,
+    w: W,
+    v: W,
+    b1: Vec<T>,
+    b2: Vec<T>,
+}
+
 /// One level's `(W, b1, b2)`.
 type LevelParts<F> = (Array2<F>, Array1<F>, Array1<F>);
 
@@ -426,36 +451,43 @@ impl<T: Stored> RawLevel<'_, T> {
         if self.b2.len() != n_inputs {
             return Err(shape_error("b2", &[n_inputs], vec![self.b2.len()]));
         }
-        let text = self.w.get();
-        // Each value takes at least two bytes of text (a digit, then a comma or a bracket): a
-        // shape claiming more values than that is wrong, and nothing is reserved for it.
-        let claimed = n_inputs
-            .checked_mul(n_hidden)
-            .filter(|&n| n <= text.len() / 2);
-        let mut w = Vec::with_capacity(claimed.unwrap_or(0));
-        let mut de = serde_json::Deserializer::from_str(text);
-        let found = RowsInto::<T, F> {
-            out: &mut w,
-            n_cols: n_inputs,
-            stored: PhantomData,
-        }
-        .deserialize(&mut de)
-        .and_then(|found| de.end().map(|()| found))
-        .map_err(corrupt)?;
-        if found.rows != n_hidden || found.other_len.is_some() {
-            return Err(shape_error(
-                "W",
-                &[n_hidden, n_inputs],
-                vec![found.rows, found.other_len.unwrap_or(n_inputs)],
-            ));
-        }
-        let w = Array2::from_shape_vec((n_hidden, n_inputs), w)
-            // Every one of the n_hidden rows was just checked to hold n_inputs values.
-            .expect("W has n_hidden rows of n_inputs values");
+        let w = read_matrix::<T, F>(self.w, (n_hidden, n_inputs), "W")?;
         let b1 = Array1::from_iter(self.b1.into_iter().map(T::to_model));
         let b2 = Array1::from_iter(self.b2.into_iter().map(T::to_model));
         Ok((w, b1, b2))
     }
+}
+
+/// The matrix `name` of shape `(rows, cols)` from its JSON text (a list of rows), parsed straight
+/// into one buffer, or [`Error::ParameterShapeMismatch`] / [`Error::CorruptModel`].
+fn read_matrix<T: Stored, F: Float>(
+    raw: &serde_json::value::RawValue,
+    (rows, cols): (usize, usize),
+    name: &'static str,
+) -> Result<Array2<F>> {
+    let text = raw.get();
+    // Each value takes at least two bytes of text (a digit, then a comma or a bracket): a
+    // shape claiming more values than that is wrong, and nothing is reserved for it.
+    let claimed = rows.checked_mul(cols).filter(|&n| n <= text.len() / 2);
+    let mut values = Vec::with_capacity(claimed.unwrap_or(0));
+    let mut de = serde_json::Deserializer::from_str(text);
+    let found = RowsInto::<T, F> {
+        out: &mut values,
+        n_cols: cols,
+        stored: PhantomData,
+    }
+    .deserialize(&mut de)
+    .and_then(|found| de.end().map(|()| found))
+    .map_err(corrupt)?;
+    if found.rows != rows || found.other_len.is_some() {
+        return Err(shape_error(
+            name,
+            &[rows, cols],
+            vec![found.rows, found.other_len.unwrap_or(cols)],
+        ));
+    }
+    // Every one of the rows was just checked to hold `cols` values.
+    Ok(Array2::from_shape_vec((rows, cols), values).expect("rows of `cols` values"))
 }
 
 /// What [`RowsInto`] found: the number of rows, and the length of the first row whose length
@@ -1041,6 +1073,139 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
     /// [`Error::Io`], [`Error::ModelTooLarge`], or as [`from_json_str`](Self::from_json_str).
     pub fn load_json(path: impl AsRef<Path>) -> Result<Self> {
         Self::from_json_cow(Cow::Owned(read_limited(path.as_ref())?))
+    }
+}
+
+fn rows_of<T: Stored, F: Float>(m: ArrayView2<'_, F>) -> Vec<Vec<T>> {
+    m.rows()
+        .into_iter()
+        .map(|row| row.iter().map(|&v| T::from_model(v)).collect())
+        .collect()
+}
+
+impl<F: Float, A: Activation, O: Activation> UntiedAutoencoder<F, A, O> {
+    /// The model as a JSON document in the versioned format ([`UNTIED_FORMAT`](crate::UNTIED_FORMAT)).
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::UntiedAutoencoder;
+    /// let model = UntiedAutoencoder::<f32>::new(6, 3, 1)?;
+    /// let back = UntiedAutoencoder::<f32>::from_json_str(&model.to_json_string())?;
+    /// assert_eq!(back, model);
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
+    pub fn to_json_string(&self) -> String {
+        fn file<T: Stored, F: Float, A: Activation, O: Activation>(
+            model: &UntiedAutoencoder<F, A, O>,
+        ) -> UntiedFileV2<T> {
+            let values = |a: ArrayView1<'_, F>| a.iter().map(|&v| T::from_model(v)).collect();
+            UntiedFileV2 {
+                format: UNTIED_FORMAT.to_owned(),
+                version: MODEL_FORMAT_VERSION,
+                float: float_name::<F>().to_owned(),
+                activation: A::NAME.to_owned(),
+                output_activation: O::NAME.to_owned(),
+                n_inputs: model.n_inputs(),
+                n_hidden: model.n_hidden(),
+                w: rows_of(model.w()),
+                v: rows_of(model.v()),
+                b1: values(model.b1()),
+                b2: values(model.b2()),
+            }
+        }
+        let json = if float_name::<F>() == "f32" {
+            to_sealed_json(&file::<f32, F, A, O>(self))
+        } else {
+            to_sealed_json(&file::<f64, F, A, O>(self))
+        };
+        // A struct of strings, integers and finite floats always serialises to a JSON object.
+        json.expect("a model always serialises to JSON")
+    }
+
+    /// Reads a model written by [`to_json_string`](Self::to_json_string) or
+    /// [`save_json`](Self::save_json), for this exact float type and activations.
+    ///
+    /// # Errors
+    /// As [`VanillaAutoencoder::from_json_str`] (with `V` checked against
+    /// `[n_inputs, n_hidden]`).
+    pub fn from_json_str(json: &str) -> Result<Self> {
+        Self::from_json_slice(json.as_bytes())
+    }
+
+    /// As [`from_json_str`](Self::from_json_str), from bytes.
+    ///
+    /// # Errors
+    /// As [`from_json_str`](Self::from_json_str).
+    pub fn from_json_slice(json: &[u8]) -> Result<Self> {
+        Self::from_json_cow(Cow::Borrowed(json))
+    }
+
+    fn from_json_cow(json: Cow<'_, [u8]>) -> Result<Self> {
+        fn parts<T: Stored, F: Float, A: Activation, O: Activation>(
+            json: &[u8],
+        ) -> Result<UntiedAutoencoder<F, A, O>> {
+            let file: UntiedFileV2<T, &serde_json::value::RawValue> =
+                serde_json::from_slice(json).map_err(corrupt)?;
+            let (d, h) = (file.n_inputs, file.n_hidden);
+            if file.b1.len() != h {
+                return Err(shape_error("b1", &[h], vec![file.b1.len()]));
+            }
+            if file.b2.len() != d {
+                return Err(shape_error("b2", &[d], vec![file.b2.len()]));
+            }
+            let w = read_matrix::<T, F>(file.w, (h, d), "W")?;
+            let v = read_matrix::<T, F>(file.v, (d, h), "V")?;
+            let vector = |b: Vec<T>| Array1::from_iter(b.into_iter().map(T::to_model));
+            UntiedAutoencoder::from_parts(w, v, vector(file.b1), vector(file.b2))
+        }
+        let body = open_sealed(json, UNTIED_FORMAT, MODEL_FORMAT_VERSION, None)?;
+        let kind: TypeV1 = serde_json::from_slice(&body).map_err(corrupt)?;
+        check_float::<F>(&kind.float)?;
+        check_activations::<A, O>(&kind.activation, &kind.output_activation)?;
+        if float_name::<F>() == "f32" {
+            parts::<f32, F, A, O>(&body)
+        } else {
+            parts::<f64, F, A, O>(&body)
+        }
+    }
+
+    /// Saves the model as JSON to `path`, atomically (see [`VanillaAutoencoder::save_json`]).
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the file cannot be written, synced or renamed into place.
+    pub fn save_json(&self, path: impl AsRef<Path>) -> Result<()> {
+        write_json_file(path.as_ref(), self.to_json_string())
+    }
+
+    /// Loads a model saved by [`save_json`](Self::save_json).
+    ///
+    /// # Errors
+    /// [`Error::Io`], [`Error::ModelTooLarge`], or as [`from_json_str`](Self::from_json_str).
+    pub fn load_json(path: impl AsRef<Path>) -> Result<Self> {
+        Self::from_json_cow(Cow::Owned(read_limited(path.as_ref())?))
+    }
+
+    /// Saves the model and a training state as a checkpoint, atomically (see
+    /// [`VanillaAutoencoder::save_checkpoint`]).
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the file cannot be written.
+    pub fn save_checkpoint(&self, path: impl AsRef<Path>, state: &TrainState<F>) -> Result<()>
+    where
+        F: Serialize,
+    {
+        save_checkpoint(path.as_ref(), self.to_json_string(), state)
+    }
+
+    /// Loads a model and its training state saved by [`save_checkpoint`](Self::save_checkpoint).
+    ///
+    /// # Errors
+    /// As [`VanillaAutoencoder::load_checkpoint`].
+    pub fn load_checkpoint(path: impl AsRef<Path>) -> Result<(Self, TrainState<F>)>
+    where
+        F: DeserializeOwned,
+    {
+        load_checkpoint(path.as_ref(), Self::from_json_slice)
     }
 }
 

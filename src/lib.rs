@@ -50,7 +50,7 @@ mod validate;
 
 pub use activation::{Activation, Identity, Relu, Sigmoid, Tanh};
 pub use anomaly::{AnomalyDetector, Threshold, roc_auc};
-pub use any_model::{Autoencoder, new_stacked, new_vanilla};
+pub use any_model::{Autoencoder, new_stacked, new_untied, new_vanilla};
 pub use error::{Error, Result};
 pub use float::Float;
 pub use gradient::Gradients;
@@ -58,6 +58,7 @@ pub use gradient::Gradients;
 #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 pub use io::{
     CHECKPOINT_FORMAT, MAX_MODEL_BYTES, MODEL_FORMAT, MODEL_FORMAT_VERSION, STACKED_FORMAT,
+    UNTIED_FORMAT,
 };
 pub use loss::Loss;
 pub use model::VanillaAutoencoder;

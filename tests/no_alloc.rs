@@ -10,7 +10,7 @@
 
 use std::sync::Once;
 
-use autoencoder::{Loss, TrainConfig, VanillaAutoencoder};
+use autoencoder::{Autoencoder, Loss, TrainConfig, new_stacked, new_untied, new_vanilla};
 use ndarray::Array2;
 
 mod alloc_meter;
@@ -51,16 +51,31 @@ fn data(n_samples: usize, n_inputs: usize) -> Array2<f64> {
     })
 }
 
-/// Allocations made by one `fit` (the data and the model are made outside the count).
+/// The model kinds checked: the tied and the untied layer, and a two-level stack whose code is
+/// half the hidden width.
+const KINDS: [&str; 3] = ["vanilla", "untied", "stacked"];
+
+fn model(kind: &str, n_inputs: usize, n_hidden: usize) -> Box<dyn Autoencoder<f64>> {
+    match kind {
+        "vanilla" => new_vanilla("sigmoid", "sigmoid", n_inputs, n_hidden, 1),
+        "untied" => new_untied("sigmoid", "sigmoid", n_inputs, n_hidden, 1),
+        _ => new_stacked("sigmoid", "sigmoid", &[n_inputs, n_hidden, n_hidden / 2], 1),
+    }
+    .unwrap()
+}
+
+/// Allocations made by one `fit` of a model of `kind` (the data and the model are made
+/// outside the count).
 fn allocations_of_fit(
+    kind: &str,
     n_samples: usize,
     n_inputs: usize,
     n_hidden: usize,
     config: &TrainConfig,
 ) -> usize {
     let x = data(n_samples, n_inputs);
-    let mut model = VanillaAutoencoder::<f64>::new(n_inputs, n_hidden, 1).unwrap();
-    let (result, allocations) = counted(&FIT_ALLOCATIONS, || model.fit(&x, config).map(drop));
+    let mut model = model(kind, n_inputs, n_hidden);
+    let (result, allocations) = counted(&FIT_ALLOCATIONS, || model.fit(x.view(), config).map(drop));
     result.unwrap();
     allocations
 }
@@ -143,7 +158,10 @@ fn fit_allocations_do_not_grow_with_samples_or_epochs() {
         (20, 16, 8, Loss::Mse),
     ];
     count_rayon_pool();
-    for (n_inputs, n_hidden, batch_size, loss) in cases {
+    for ((n_inputs, n_hidden, batch_size, loss), kind) in cases
+        .into_iter()
+        .flat_map(|case| KINDS.map(|kind| (case, kind)))
+    {
         if cfg!(debug_assertions) && n_inputs * n_hidden >= 1 << 16 {
             continue;
         }
@@ -158,12 +176,15 @@ fn fit_allocations_do_not_grow_with_samples_or_epochs() {
             };
             // Once per thread, faer sets up its scratch memory: not part of the comparison
             // (a few batches, so that every rayon worker has run a part).
-            allocations_of_fit(4 * batch_size, n_inputs, n_hidden, &config(1));
-            let base = allocations_of_fit(4 * batch_size, n_inputs, n_hidden, &config(1));
-            let more_samples =
-                allocations_of_fit(40 * batch_size + 3, n_inputs, n_hidden, &config(1));
-            let more_epochs = allocations_of_fit(4 * batch_size, n_inputs, n_hidden, &config(10));
-            let label = format!("{n_inputs}-{n_hidden}, batch {batch_size}, shuffle {shuffle}");
+            let fit = |samples, epochs| {
+                allocations_of_fit(kind, samples, n_inputs, n_hidden, &config(epochs))
+            };
+            fit(4 * batch_size, 1);
+            let base = fit(4 * batch_size, 1);
+            let more_samples = fit(40 * batch_size + 3, 1);
+            let more_epochs = fit(4 * batch_size, 10);
+            let label =
+                format!("{kind} {n_inputs}-{n_hidden}, batch {batch_size}, shuffle {shuffle}");
             // With the `threading` feature, each of the pool's workers that first runs a part
             // sets up faer's scratch memory once, whichever fit that happens in.
             let slack = if cfg!(feature = "threading") {

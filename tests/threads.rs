@@ -1,4 +1,5 @@
-//! Training gives bit-identical parameters on one and on two threads.
+//! Training gives bit-identical parameters on one and on two threads, for tied and untied
+//! layers.
 //!
 //! The crate trains wide layers on rayon's current thread pool (feature `threading`), so each
 //! run here is installed in a pool of its own size. The batches (300 rows) split into parts of
@@ -6,17 +7,50 @@
 //! and the SGD step taken, in chunks on the pool. With the feature off every run uses one
 //! thread and the test still checks that runs repeat exactly.
 
-use autoencoder::{TrainConfig, VanillaAutoencoder};
+use autoencoder::{TrainConfig, UntiedAutoencoder, VanillaAutoencoder};
 use ndarray::Array2;
+
+/// A model whose parameters can be compared bit for bit.
+trait Model: Sized + Send {
+    fn new(n_inputs: usize, n_hidden: usize) -> Self;
+    fn fit(&mut self, x: &Array2<f32>, config: &TrainConfig);
+    fn bits(&self) -> Vec<u32>;
+}
+
+impl Model for VanillaAutoencoder<f32> {
+    fn new(n_inputs: usize, n_hidden: usize) -> Self {
+        VanillaAutoencoder::new(n_inputs, n_hidden, 3).unwrap()
+    }
+    fn fit(&mut self, x: &Array2<f32>, config: &TrainConfig) {
+        VanillaAutoencoder::fit(self, x, config).unwrap();
+    }
+    fn bits(&self) -> Vec<u32> {
+        let values = self.w().into_iter().chain(self.b1()).chain(self.b2());
+        values.map(|v| v.to_bits()).collect()
+    }
+}
+
+impl Model for UntiedAutoencoder<f32> {
+    fn new(n_inputs: usize, n_hidden: usize) -> Self {
+        UntiedAutoencoder::new(n_inputs, n_hidden, 3).unwrap()
+    }
+    fn fit(&mut self, x: &Array2<f32>, config: &TrainConfig) {
+        UntiedAutoencoder::fit(self, x, config).unwrap();
+    }
+    fn bits(&self) -> Vec<u32> {
+        let values = self.w().into_iter().chain(self.v()).chain(self.b1());
+        values.chain(self.b2()).map(|v| v.to_bits()).collect()
+    }
+}
 
 /// Parameters' bits after training a model whose products go to the GEMM, in a pool of
 /// `threads` threads.
-fn parameters_on((n_inputs, n_hidden): (usize, usize), threads: usize) -> Vec<u32> {
+fn parameters_on<M: Model>((n_inputs, n_hidden): (usize, usize), threads: usize) -> Vec<u32> {
     let rows = 600;
     let x = Array2::from_shape_fn((rows, n_inputs), |(i, j)| {
         ((i * 13 + j * 7) % 17) as f32 / 16.0
     });
-    let mut model = VanillaAutoencoder::<f32>::new(n_inputs, n_hidden, 3).unwrap();
+    let mut model = M::new(n_inputs, n_hidden);
     let config = TrainConfig::new()
         .epochs(2)
         .batch_size(300)
@@ -28,34 +62,32 @@ fn parameters_on((n_inputs, n_hidden): (usize, usize), threads: usize) -> Vec<u3
         .num_threads(threads)
         .build()
         .unwrap();
-    pool.install(|| model.fit(&x, &config)).unwrap();
-    bits(&model)
+    pool.install(|| model.fit(&x, &config));
+    model.bits()
 }
 
-fn bits(model: &VanillaAutoencoder<f32>) -> Vec<u32> {
-    model
-        .w()
-        .iter()
-        .chain(model.b1())
-        .chain(model.b2())
-        .map(|v| v.to_bits())
-        .collect()
-}
-
-#[test]
-fn one_and_two_threads_give_identical_parameters() {
+fn one_and_two_threads_agree<M: Model>() {
     for shape in [(200, 64), (512, 128)] {
-        let one = parameters_on(shape, 1);
-        let two = parameters_on(shape, 2);
+        let one = parameters_on::<M>(shape, 1);
+        let two = parameters_on::<M>(shape, 2);
         assert!(one == two, "{shape:?}: 1 vs 2 threads");
-        assert!(one == parameters_on(shape, 1), "{shape:?}: repeated run");
         assert!(
-            one != parameters_on_untrained(shape),
+            one == parameters_on::<M>(shape, 1),
+            "{shape:?}: repeated run"
+        );
+        assert!(
+            one != M::new(shape.0, shape.1).bits(),
             "{shape:?}: training moved the parameters"
         );
     }
 }
 
-fn parameters_on_untrained((n_inputs, n_hidden): (usize, usize)) -> Vec<u32> {
-    bits(&VanillaAutoencoder::<f32>::new(n_inputs, n_hidden, 3).unwrap())
+#[test]
+fn one_and_two_threads_give_identical_parameters() {
+    one_and_two_threads_agree::<VanillaAutoencoder<f32>>();
+}
+
+#[test]
+fn one_and_two_threads_give_identical_untied_parameters() {
+    one_and_two_threads_agree::<UntiedAutoencoder<f32>>();
 }
