@@ -4,6 +4,7 @@
 //! cargo run --release --example throughput                       # every workload, f32 and f64
 //! cargo run --release --example throughput -- --workload W2 --dtype f32 --reps 5
 //! cargo run --release --features threading --example throughput -- --workload W4 --threads 2
+//! cargo run --release --example throughput -- --workload W4 --model untied  # V starts as Wᵀ
 //! ```
 //! Each run trains from the same initial parameters as the Python peers (a port of their
 //! generator, checked at start-up), times `fit` `--reps` times after one untimed warm-up, and
@@ -16,7 +17,7 @@ mod workloads;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use autoencoder::{Float, Loss, TrainConfig, VanillaAutoencoder};
+use autoencoder::{Autoencoder, Float, Loss, TrainConfig, UntiedAutoencoder, VanillaAutoencoder};
 use clap::Parser;
 use ndarray::Array2;
 use workloads::{WORKLOADS, Workload};
@@ -34,6 +35,9 @@ struct Args {
     /// one).
     #[arg(long, default_value_t = 1)]
     threads: usize,
+    /// `vanilla` (tied weights) or `untied` (a decoder of its own, starting from `Wᵀ`).
+    #[arg(long, default_value = "vanilla")]
+    model: String,
     /// Timed runs after the warm-up; the median is reported.
     #[arg(long, default_value_t = 5)]
     reps: usize,
@@ -78,9 +82,16 @@ fn run_all(args: &Args) -> Result<(), String> {
 fn run<F: Float>(workload: &Workload, x: &Array2<f64>, args: &Args) -> Result<(), String> {
     let x: Array2<F> = x.mapv(F::cast);
     let (w, b1, b2) = workloads::init_params(workload.n_inputs, workload.n_hidden, workload.seed);
-    let initial =
-        VanillaAutoencoder::<F>::from_parts(w.mapv(F::cast), b1.mapv(F::cast), b2.mapv(F::cast))
-            .map_err(|e| e.to_string())?;
+    let (w, b1, b2) = (w.mapv(F::cast), b1.mapv(F::cast), b2.mapv(F::cast));
+    let error = |e: autoencoder::Error| e.to_string();
+    let initial: Box<dyn Autoencoder<F>> = match args.model.as_str() {
+        "vanilla" => Box::new(VanillaAutoencoder::<F>::from_parts(w, b1, b2).map_err(error)?),
+        "untied" => {
+            let v = w.t().to_owned();
+            Box::new(UntiedAutoencoder::<F>::from_parts(w, v, b1, b2).map_err(error)?)
+        }
+        other => return Err(format!("unknown model {other} (vanilla or untied)")),
+    };
     let config = TrainConfig::new()
         .learning_rate(workload.crate_learning_rate())
         .momentum(workload.momentum)
@@ -92,7 +103,7 @@ fn run<F: Float>(workload: &Workload, x: &Array2<f64>, args: &Args) -> Result<()
     let fit_once = || -> Result<(f64, f64), String> {
         let mut model = initial.clone();
         let start = Instant::now();
-        let report = model.fit(&x, &config).map_err(|e| e.to_string())?;
+        let report = model.fit(x.view(), &config).map_err(|e| e.to_string())?;
         let seconds = start.elapsed().as_secs_f64();
         let last = report.epoch_losses().last().copied().unwrap_or(F::zero());
         Ok((seconds, last.as_f64()))
@@ -110,10 +121,11 @@ fn run<F: Float>(workload: &Workload, x: &Array2<f64>, args: &Args) -> Result<()
     let samples = (x.nrows() * workload.epochs) as f64;
     let spread = (times[times.len() - 1] - times[0]) / median;
     println!(
-        "{{\"impl\": \"autoencoder\", \"workload\": \"{}\", \"dtype\": \"{}\", \"loss\": \"mse\", \
+        "{{\"impl\": \"autoencoder\", \"model\": \"{}\", \"workload\": \"{}\", \"dtype\": \"{}\", \"loss\": \"mse\", \
          \"threads\": {}, \"batch\": {}, \"epochs\": {}, \"n_trained\": {}, \"reps\": {}, \
          \"median_s\": {:.6}, \"spread\": {:.3}, \"samples_per_s\": {:.1}, \"epoch_loss\": {:e}, \
          \"design_loss\": {:e}, \"features\": \"{}\"}}",
+        args.model,
         workload.name,
         if std::mem::size_of::<F>() == 4 {
             "float32"
