@@ -6,7 +6,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::activation::is_sigmoid;
 use crate::gradient::{Gradients, Layer, Workspace};
-use crate::train::config::ValidTrainConfig;
+use crate::train::config::{GradientOptions, ValidTrainConfig};
 use crate::train::regularize;
 use crate::{Activation, Error, Float, Loss, Result};
 
@@ -33,19 +33,23 @@ pub(crate) fn batch_gradient<F: Float, A: Activation, O: Activation>(
             grads,
         );
     }
+    let GradientOptions {
+        noise,
+        sparsity,
+        contractive,
+    } = config.gradient_options();
     workspace.load_rows(data, rows);
-    let noise = config.noise();
     if noise.is_active() {
         noise.corrupt(workspace.corruptible_inputs(lanes), noise_rng);
     }
     workspace.forward::<A>(layer, lanes);
     let loss = workspace.output_delta::<O>(config.loss(), lanes);
     workspace.backward_decoder(layer, lanes, grads);
-    if let Some(sparsity) = config.sparsity() {
+    if let Some(sparsity) = sparsity {
         regularize::add_sparsity_gradient(&sparsity, workspace, lanes);
     }
     workspace.hidden_preactivation_delta::<A>(lanes);
-    if let Some(contractive) = config.contractive() {
+    if let Some(contractive) = contractive {
         regularize::add_contractive_gradient::<F, A>(
             &contractive,
             layer.w,
@@ -59,9 +63,15 @@ pub(crate) fn batch_gradient<F: Float, A: Activation, O: Activation>(
 }
 
 /// Rejects the options a single layer with encoder activation `A` cannot train with: the
-/// sparsity penalty needs the sigmoid's mean activations in (0, 1).
+/// sparsity penalty needs the sigmoid's mean activations in (0, 1). Noise and the contractive
+/// penalty apply to every layer ([`batch_gradient`]).
 pub(crate) fn check_config<A: Activation>(config: &ValidTrainConfig) -> Result<()> {
-    if config.sparsity().is_some() && !is_sigmoid::<A>() {
+    let GradientOptions {
+        noise: _,
+        sparsity,
+        contractive: _,
+    } = config.gradient_options();
+    if sparsity.is_some() && !is_sigmoid::<A>() {
         return Err(Error::SparsityNeedsSigmoid {
             activation: A::NAME,
         });

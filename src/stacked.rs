@@ -15,6 +15,7 @@ use crate::gradient::{
 };
 use crate::linalg::{self, Op};
 use crate::model::{initial_parts, row_mean_squared_errors};
+use crate::train::config::GradientOptions;
 use crate::train::state::TrainState;
 use crate::train::trainer::{self, Trainable};
 use crate::{
@@ -775,14 +776,21 @@ impl<F: Float, A: Activation, O: Activation> Trainable<F> for StackedAutoencoder
 
     fn check_config(&self, config: &ValidTrainConfig) -> Result<()> {
         let off = "off when fine-tuning a stack";
-        if let Some(s) = config.sparsity() {
+        // Noise applies (`batch_gradient`); the penalties on one hidden layer have no
+        // definition for a stack here.
+        let GradientOptions {
+            noise: _,
+            sparsity,
+            contractive,
+        } = config.gradient_options();
+        if let Some(s) = sparsity {
             return Err(Error::InvalidParameter {
                 name: "sparsity",
                 value: s.rho,
                 expected: off,
             });
         }
-        if let Some(c) = config.contractive() {
+        if let Some(c) = contractive {
             return Err(Error::InvalidParameter {
                 name: "contractive",
                 value: c.lambda,
@@ -851,7 +859,15 @@ impl<F: Float, A: Activation, O: Activation> Trainable<F> for StackedAutoencoder
     ) -> F {
         let lanes = rows.len();
         workspace.load_rows(data, rows);
-        let noise = config.noise();
+        // `check_config` refused the penalties.
+        let GradientOptions {
+            noise,
+            sparsity: None,
+            contractive: None,
+        } = config.gradient_options()
+        else {
+            unreachable!("stack penalties are refused before training");
+        };
         workspace.targets.clear();
         if noise.is_active() {
             let n = self.n_inputs() * lanes;

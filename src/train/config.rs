@@ -136,14 +136,66 @@ impl ValidTrainConfig {
         self.contractive
     }
 
-    /// Plain reconstruction: no input noise and no penalty on the hidden layer.
+    /// The options that change a batch's loss or gradient beyond plain reconstruction. Every
+    /// field of the config is named here, so a new option does not compile until it is sorted
+    /// into these or the others; and every model's `check_config`, the stage sequence and
+    /// [`is_plain`](Self::is_plain) take [`GradientOptions`] apart field by field, so a new
+    /// one does not compile until each of them applies or rejects it.
+    pub(crate) fn gradient_options(&self) -> GradientOptions {
+        let Self {
+            // Applied by the optimiser step or the epoch loop, the same on every path.
+            learning_rate: _,
+            momentum: _,
+            nesterov: _,
+            weight_decay: _,
+            epochs: _,
+            batch_size: _,
+            loss: _,
+            shuffle: _,
+            seed: _,
+            tolerance: _,
+            optimizer: _,
+            schedule: _,
+            validation_fraction: _,
+            early_stopping: _,
+            // Change a batch's gradient.
+            sparsity,
+            contractive,
+            noise,
+        } = self;
+        GradientOptions {
+            noise: *noise,
+            sparsity: *sparsity,
+            contractive: *contractive,
+        }
+    }
+
+    /// Plain reconstruction: no input noise and no penalty on the hidden layer. The fast paths
+    /// (online padded, row form) compute plain reconstruction only.
     pub(crate) fn is_plain(&self) -> bool {
-        !self.noise().is_active() && self.sparsity().is_none() && self.contractive().is_none()
+        let GradientOptions {
+            noise,
+            sparsity,
+            contractive,
+        } = self.gradient_options();
+        !noise.is_active() && sparsity.is_none() && contractive.is_none()
     }
     /// Input corruption (denoising).
     pub fn noise(&self) -> Noise {
         self.noise
     }
+}
+
+/// The options of a config that change a batch's loss or gradient (see
+/// [`ValidTrainConfig::gradient_options`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct GradientOptions {
+    /// Input corruption (denoising).
+    pub(crate) noise: Noise,
+    /// KL sparsity penalty on the hidden layer's mean activations.
+    pub(crate) sparsity: Option<Sparsity>,
+    /// Contractive penalty on the encoder's Jacobian.
+    pub(crate) contractive: Option<Contractive>,
 }
 
 /// Training hyperparameters, set by consuming builder methods and validated once by
