@@ -22,9 +22,12 @@ fn trained(kind: &str, x: &Array2<f64>, config: &TrainConfig) -> Result<Array2<f
     model.reconstruct(x.view())
 }
 
+/// An option's name and how it is set.
+type Setting = (&'static str, fn(TrainConfig) -> TrainConfig);
+
 #[test]
 fn each_gradient_option_is_applied_or_refused() {
-    let options: [(&str, fn(TrainConfig) -> TrainConfig); 3] = [
+    let options: [Setting; 3] = [
         ("noise", |c| c.noise(Noise::Masking { fraction: 0.3 })),
         ("sparsity", |c| c.sparsity(0.1, 1.0)),
         ("contractive", |c| c.contractive(0.5)),
