@@ -9,9 +9,54 @@ use crate::Float;
 /// Backpropagation asks for the derivative `f'(a)` at a pre-activation `a` whose output
 /// `y = f(a)` is already known; every activation here expresses it through `y` alone
 /// (`y (1 − y)` for the sigmoid), so the trainer keeps only the outputs.
+///
+/// Besides its formulas, an activation declares what the crate may assume of it: its output
+/// [`RANGE`](Self::RANGE) (the sparsity penalty needs outputs in (0, 1)) and whether it is the
+/// [`LOGISTIC`](Self::LOGISTIC) sigmoid (binary cross-entropy is computed from the logits of a
+/// logistic output, and the crate's vectorised sigmoid kernels replace [`apply`](Self::apply)).
+/// The defaults assume nothing.
+///
+/// # Examples
+/// An activation of one's own, usable everywhere the built-in ones are:
+/// ```
+/// use autoencoder::{Activation, Float, TrainConfig, VanillaAutoencoder};
+/// use ndarray::Array2;
+///
+/// /// `f(a) = a / (1 + |a|)`, with `f'(a) = (1 − |y|)²`.
+/// #[derive(Debug, Default, Clone, Copy)]
+/// struct Softsign;
+///
+/// impl Activation for Softsign {
+///     const NAME: &'static str = "softsign";
+///     fn apply<F: Float>(a: F) -> F {
+///         a / (F::one() + a.abs())
+///     }
+///     fn derivative<F: Float>(y: F) -> F {
+///         (F::one() - y.abs()).powi(2)
+///     }
+///     fn second_derivative<F: Float>(y: F) -> F {
+///         let two = F::one() + F::one();
+///         -two * y.signum() * (F::one() - y.abs()).powi(3)
+///     }
+/// }
+///
+/// let x = Array2::from_shape_fn((40, 4), |(i, j)| ((i + j) % 5) as f64 / 4.0);
+/// let mut model = VanillaAutoencoder::<f64, Softsign>::new(4, 2, 1)?;
+/// model.fit(&x, &TrainConfig::new().epochs(10))?;
+/// # Ok::<(), autoencoder::Error>(())
+/// ```
 pub trait Activation: Copy + Default + Debug + Send + Sync + Unpin + 'static {
     /// Lower-case name, as written in saved models and error messages.
     const NAME: &'static str;
+
+    /// The interval the outputs lie in.
+    const RANGE: OutputRange = OutputRange::Unbounded;
+
+    /// Whether `f` is the logistic sigmoid `1 / (1 + e^(−a))`. Binary cross-entropy needs it
+    /// (its loss and gradient are computed from the output logits), and it lets the crate run
+    /// its own vectorised sigmoid kernels, fused with the MSE gradient, instead of
+    /// [`apply`](Self::apply).
+    const LOGISTIC: bool = false;
 
     /// `f(a)`.
     fn apply<F: Float>(a: F) -> F;
@@ -29,6 +74,21 @@ pub trait Activation: Copy + Default + Debug + Send + Sync + Unpin + 'static {
             *v = Self::apply(*v);
         }
     }
+}
+
+/// The interval an activation's outputs lie in ([`Activation::RANGE`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OutputRange {
+    /// Any real number (or no promise made).
+    Unbounded,
+    /// `[0, ∞)`.
+    NonNegative,
+    /// `(−1, 1)`.
+    SignedUnit,
+    /// `(0, 1)`: outputs usable as probabilities, such as mean activations for the sparsity
+    /// penalty.
+    Unit,
 }
 
 /// The logistic sigmoid `σ(a) = 1 / (1 + e^(−a))`, the classic default.
@@ -51,6 +111,8 @@ pub struct Sigmoid;
 
 impl Activation for Sigmoid {
     const NAME: &'static str = "sigmoid";
+    const RANGE: OutputRange = OutputRange::Unit;
+    const LOGISTIC: bool = true;
 
     #[inline(always)]
     fn apply<F: Float>(a: F) -> F {
@@ -82,6 +144,7 @@ pub struct Tanh;
 
 impl Activation for Tanh {
     const NAME: &'static str = "tanh";
+    const RANGE: OutputRange = OutputRange::SignedUnit;
 
     #[inline(always)]
     fn apply<F: Float>(a: F) -> F {
@@ -142,6 +205,7 @@ pub struct Relu;
 
 impl Activation for Relu {
     const NAME: &'static str = "relu";
+    const RANGE: OutputRange = OutputRange::NonNegative;
 
     #[inline(always)]
     fn apply<F: Float>(a: F) -> F {
@@ -157,11 +221,6 @@ impl Activation for Relu {
     fn second_derivative<F: Float>(_y: F) -> F {
         F::zero()
     }
-}
-
-/// Whether `A` is the sigmoid (binary cross-entropy needs a sigmoid output).
-pub(crate) fn is_sigmoid<A: Activation>() -> bool {
-    std::any::TypeId::of::<A>() == std::any::TypeId::of::<Sigmoid>()
 }
 
 #[cfg(test)]
@@ -225,9 +284,25 @@ mod tests {
     }
 
     #[test]
-    fn only_the_sigmoid_is_the_sigmoid() {
-        assert!(is_sigmoid::<Sigmoid>());
-        assert!(!is_sigmoid::<Tanh>());
-        assert!(!is_sigmoid::<Identity>());
+    fn only_the_sigmoid_is_logistic_and_in_the_unit_interval() {
+        const {
+            assert!(Sigmoid::LOGISTIC && !Tanh::LOGISTIC && !Identity::LOGISTIC);
+            assert!(!Relu::LOGISTIC);
+        }
+        assert_eq!(Sigmoid::RANGE, OutputRange::Unit);
+        for (range, low, high) in [
+            (Tanh::RANGE, -1.0, 1.0),
+            (Relu::RANGE, 0.0, f64::INFINITY),
+            (Sigmoid::RANGE, 0.0, 1.0),
+        ] {
+            for a in [-30.0, -1.0, 0.0, 1.0, 30.0] {
+                let y = match range {
+                    OutputRange::SignedUnit => Tanh::apply(a),
+                    OutputRange::NonNegative => Relu::apply(a),
+                    _ => Sigmoid::apply(a),
+                };
+                assert!((low..=high).contains(&y), "{range:?}: {y}");
+            }
+        }
     }
 }

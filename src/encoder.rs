@@ -2,7 +2,6 @@
 
 use ndarray::{Array1, Array2, ArrayBase, Data, Ix2};
 
-use crate::activation::is_sigmoid;
 use crate::linalg::{self, Op};
 use crate::{Activation, Float, kernels};
 
@@ -25,7 +24,7 @@ where
 /// Applies `A` to every element, with the vectorised sigmoid where there is one.
 #[inline(always)]
 pub(crate) fn activate_in_place<F: Float, A: Activation>(values: &mut [F]) {
-    if is_sigmoid::<A>() && kernels::has_kernels::<F>() {
+    if A::LOGISTIC && kernels::has_kernels::<F>() {
         kernels::sigmoid_in_place(values);
     } else {
         A::apply_in_place(values);

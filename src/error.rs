@@ -43,14 +43,19 @@ pub enum Error {
         /// The offending value.
         value: f64,
     },
-    /// Binary cross-entropy was asked of a model whose output activation is not the sigmoid.
+    /// Binary cross-entropy was asked of a model whose output activation is not the logistic
+    /// sigmoid ([`Activation::LOGISTIC`](crate::Activation::LOGISTIC)).
     #[error("binary cross-entropy needs a sigmoid output activation, the model's is {activation}")]
     BceNeedsSigmoid {
         /// Name of the model's output activation.
         activation: &'static str,
     },
-    /// The KL sparsity penalty was asked of a model whose encoder is not the sigmoid.
-    #[error("the sparsity penalty needs a sigmoid encoder, the model's is {activation}")]
+    /// The KL sparsity penalty was asked of a model whose encoder's outputs are not in (0, 1)
+    /// ([`OutputRange::Unit`](crate::OutputRange::Unit), as the sigmoid's).
+    #[error(
+        "the sparsity penalty needs encoder outputs in (0, 1), such as the sigmoid's; the model's \
+         activation is {activation}"
+    )]
     SparsityNeedsSigmoid {
         /// Name of the model's encoder activation.
         activation: &'static str,

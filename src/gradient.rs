@@ -2,7 +2,6 @@
 
 use ndarray::{Array1, Array2};
 
-use crate::activation::is_sigmoid;
 use crate::decoder::DecoderWeights;
 use crate::linalg::{self, Op};
 use crate::{Activation, Error, Float, Loss, Result, decoder, encoder, kernels, loss};
@@ -444,7 +443,7 @@ impl<F: Float> Workspace<F> {
                 });
         }
         // The kernels directly, without a second dispatch (this runs once per sample).
-        if is_sigmoid::<A>() && kernels::has_kernels::<F>() {
+        if A::LOGISTIC && kernels::has_kernels::<F>() {
             kernels::sigmoid_blocks::<F, FMA>(hidden);
         } else {
             A::apply_in_place(hidden);
@@ -461,7 +460,7 @@ impl<F: Float> Workspace<F> {
         } else {
             &self.targets[..d]
         };
-        let value = if loss == Loss::Mse && is_sigmoid::<O>() && kernels::has_kernels::<F>() {
+        let value = if loss == Loss::Mse && O::LOGISTIC && kernels::has_kernels::<F>() {
             kernels::mse_sigmoid_blocks::<F, FMA>(output, targets, F::one() / F::cast(d as f64))
         } else {
             loss::output_delta::<F, O>(loss, output, targets)

@@ -4,7 +4,7 @@
 
 use rand_chacha::ChaCha8Rng;
 
-use crate::activation::is_sigmoid;
+use crate::activation::OutputRange;
 use crate::gradient::{Gradients, Layer, Workspace};
 use crate::train::config::{GradientOptions, ValidTrainConfig};
 use crate::train::regularize;
@@ -63,7 +63,7 @@ pub(crate) fn batch_gradient<F: Float, A: Activation, O: Activation>(
 }
 
 /// Rejects the options a single layer with encoder activation `A` cannot train with: the
-/// sparsity penalty needs the sigmoid's mean activations in (0, 1). Noise and the contractive
+/// sparsity penalty needs mean activations in (0, 1) ([`OutputRange::Unit`]). Noise and the contractive
 /// penalty apply to every layer ([`batch_gradient`]).
 pub(crate) fn check_config<A: Activation>(config: &ValidTrainConfig) -> Result<()> {
     let GradientOptions {
@@ -71,7 +71,7 @@ pub(crate) fn check_config<A: Activation>(config: &ValidTrainConfig) -> Result<(
         sparsity,
         contractive: _,
     } = config.gradient_options();
-    if sparsity.is_some() && !is_sigmoid::<A>() {
+    if sparsity.is_some() && A::RANGE != OutputRange::Unit {
         return Err(Error::SparsityNeedsSigmoid {
             activation: A::NAME,
         });

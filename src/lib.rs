@@ -48,7 +48,7 @@ mod train;
 mod untied;
 mod validate;
 
-pub use activation::{Activation, Identity, Relu, Sigmoid, Tanh};
+pub use activation::{Activation, Identity, OutputRange, Relu, Sigmoid, Tanh};
 pub use anomaly::{AnomalyDetector, Threshold, roc_auc};
 pub use any_model::{Autoencoder, new_stacked, new_untied, new_vanilla};
 pub use error::{Error, Result};

@@ -1,6 +1,5 @@
 //! Reconstruction losses: their value and their gradient with respect to the output logits.
 
-use crate::activation::is_sigmoid;
 use crate::{Activation, Float, kernels};
 
 /// The reconstruction loss that training minimises.
@@ -82,7 +81,7 @@ pub(crate) fn output_delta_scaled<F: Float, O: Activation>(
     scale: F,
 ) -> F {
     debug_assert_eq!(logits.len(), targets.len());
-    if loss == Loss::Mse && is_sigmoid::<O>() && kernels::has_kernels::<F>() {
+    if loss == Loss::Mse && O::LOGISTIC && kernels::has_kernels::<F>() {
         return kernels::mse_sigmoid_delta(logits, targets, scale);
     }
     let mut total = F::zero();

@@ -15,7 +15,6 @@
 //! products over inputs add their terms in another order, so results agree to rounding, not bit
 //! for bit.
 
-use crate::activation::is_sigmoid;
 use crate::gradient::Gradients;
 use crate::kernels::{self, BLOCK, madd};
 use crate::train::optimizer::SgdMomentum;
@@ -177,7 +176,7 @@ impl<'a, F: Float, const N: usize> Padded<'a, F, N> {
         for ((y, w_row), &bias) in hidden[..h].iter_mut().zip(&self.w).zip(&self.b1) {
             *y = bias + dot::<F, FMA, N>(w_row, x);
         }
-        if is_sigmoid::<A>() {
+        if A::LOGISTIC {
             kernels::sigmoid_block::<F, FMA>(&mut hidden);
         } else {
             A::apply_in_place(&mut hidden[..h]);
@@ -188,7 +187,7 @@ impl<'a, F: Float, const N: usize> Padded<'a, F, N> {
                 *o = madd::<F, FMA>(w, y, *o);
             }
         }
-        let value = if loss == Loss::Mse && is_sigmoid::<O>() {
+        let value = if loss == Loss::Mse && O::LOGISTIC {
             let scale = F::one() / F::cast(d as f64);
             kernels::masked_mse_sigmoid::<F, FMA, N>(&mut output, x, &self.mask, scale)
         } else {

@@ -2,7 +2,6 @@
 
 use ndarray::{ArrayBase, Data, Ix2};
 
-use crate::activation::is_sigmoid;
 use crate::{Activation, Error, Float, Loss, Result};
 
 /// The data must have `expected` columns.
@@ -79,7 +78,7 @@ where
         return Err(Error::EmptyInput);
     }
     if loss == Loss::BinaryCrossEntropy {
-        if !is_sigmoid::<O>() {
+        if !O::LOGISTIC {
             return Err(Error::BceNeedsSigmoid {
                 activation: O::NAME,
             });
