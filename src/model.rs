@@ -15,7 +15,8 @@ use crate::gradient::{
 };
 use crate::layer;
 use crate::online;
-use crate::train::state::{LevelOptimizer, TrainState, Update};
+use crate::train::optimizer::UpdateRule;
+use crate::train::state::TrainState;
 use crate::train::trainer::{self, Trainable};
 use crate::{
     Activation, Error, FitReport, Float, Loss, Observer, Result, Sigmoid, TrainConfig,
@@ -597,15 +598,15 @@ impl<F: Float, A: Activation, O: Activation> Trainable<F> for VanillaAutoencoder
         layer::batch_gradient::<F, A, O>(workspace, layer, data, rows, config, noise_rng, grads)
     }
 
-    fn online_epoch(
+    fn online_epoch<R: UpdateRule<F>>(
         &mut self,
         data: &[F],
         order: &[usize],
         config: &ValidTrainConfig,
-        update: &Update<F>,
-        optimizers: &mut [LevelOptimizer<F>],
+        rule: &R,
+        states: &mut [R::State],
     ) -> Option<std::result::Result<F, usize>> {
-        let (Update::Sgd(sgd), [LevelOptimizer::Sgd(state)]) = (update, optimizers) else {
+        let (sgd, [state]) = rule.as_sgd(states)? else {
             return None;
         };
         if !config.is_plain() || !online::fits(self.n_inputs(), self.n_hidden()) {

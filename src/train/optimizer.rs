@@ -1,9 +1,142 @@
-//! Optimisers: SGD with momentum and Adam, each as settings, an update rule and a state.
+//! Optimisers: SGD with momentum and Adam, each as settings, a state and a step
+//! ([`UpdateRule`]).
 
 use ndarray::{Array1, Array2, CowArray, Dimension};
 
-use crate::gradient::{BlockShape, Gradients, ParamSlices, slice_mut};
-use crate::{Error, Float, Result, kernels};
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::gradient::{BlockShape, Gradients, LayerSlicesMut, ParamSlices, slice_mut};
+use crate::kernels;
+use crate::train::config::{Optimizer, ValidTrainConfig};
+
+/// An optimiser in three parts: its settings (the implementing type, made from the config for
+/// each epoch by the trainer, which sets the learning rate), its state for one parameter block,
+/// and the step that updates a block from its gradients with that state. The trainer is
+/// generic over it; adding an optimiser means implementing it, a variant of [`Optimizer`] for
+/// the config to name it (and `trainer::settings` to read it), and one of [`LevelOptimizer`]
+/// for checkpoints to store its state.
+pub(crate) trait UpdateRule<F: Float>: Sized + Sync {
+    /// What the rule carries from one step to the next for one parameter block.
+    type State: Into<LevelOptimizer<F>> + Send;
+
+    /// A fresh state for a block of `shape`, or [`Error::AllocationFailed`].
+    fn new_state(shape: BlockShape) -> Result<Self::State>;
+
+    /// This rule's state in a stored one, or `None` when another optimiser made it.
+    fn stored_state(stored: LevelOptimizer<F>) -> Option<Self::State>;
+
+    /// One update of a block's parameters from its gradients (shapes checked by the caller).
+    fn step(
+        &self,
+        params: LayerSlicesMut<'_, F>,
+        grads: ParamSlices<'_, F>,
+        state: &mut Self::State,
+    );
+
+    /// The SGD settings and velocities, when the rule is SGD: the online fast path fuses its
+    /// step with the gradient.
+    fn as_sgd<'a>(
+        &'a self,
+        _states: &'a mut [Self::State],
+    ) -> Option<(&'a SgdMomentum<F>, &'a mut [MomentumState<F>])> {
+        None
+    }
+}
+
+/// The optimiser state of one parameter block as a checkpoint stores it.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub(crate) enum LevelOptimizer<F> {
+    Sgd(MomentumState<F>),
+    Adam(AdamState<F>),
+}
+
+impl<F: Float> LevelOptimizer<F> {
+    /// Whether this state belongs to `optimizer`.
+    pub(crate) fn is_for(&self, optimizer: Optimizer) -> bool {
+        matches!(
+            (self, optimizer),
+            (Self::Sgd(_), Optimizer::Sgd) | (Self::Adam(_), Optimizer::Adam { .. })
+        )
+    }
+
+    /// A fresh state of `config`'s optimiser for a block of `shape`.
+    pub(crate) fn new(config: &ValidTrainConfig, shape: BlockShape) -> Result<Self> {
+        Ok(match config.optimizer() {
+            Optimizer::Sgd => SgdMomentum::<F>::new_state(shape)?.into(),
+            Optimizer::Adam { .. } => Adam::<F>::new_state(shape)?.into(),
+        })
+    }
+}
+
+impl<F> From<MomentumState<F>> for LevelOptimizer<F> {
+    fn from(state: MomentumState<F>) -> Self {
+        Self::Sgd(state)
+    }
+}
+
+impl<F> From<AdamState<F>> for LevelOptimizer<F> {
+    fn from(state: AdamState<F>) -> Self {
+        Self::Adam(state)
+    }
+}
+
+impl<F: Float> UpdateRule<F> for SgdMomentum<F> {
+    type State = MomentumState<F>;
+
+    fn new_state(shape: BlockShape) -> Result<MomentumState<F>> {
+        MomentumState::try_shaped(shape)
+    }
+
+    fn stored_state(stored: LevelOptimizer<F>) -> Option<MomentumState<F>> {
+        match stored {
+            LevelOptimizer::Sgd(state) => Some(state),
+            LevelOptimizer::Adam(_) => None,
+        }
+    }
+
+    #[inline]
+    fn step(
+        &self,
+        params: LayerSlicesMut<'_, F>,
+        grads: ParamSlices<'_, F>,
+        state: &mut MomentumState<F>,
+    ) {
+        self.step_slices(params, grads, state);
+    }
+
+    fn as_sgd<'a>(
+        &'a self,
+        states: &'a mut [MomentumState<F>],
+    ) -> Option<(&'a SgdMomentum<F>, &'a mut [MomentumState<F>])> {
+        Some((self, states))
+    }
+}
+
+impl<F: Float> UpdateRule<F> for Adam<F> {
+    type State = AdamState<F>;
+
+    fn new_state(shape: BlockShape) -> Result<AdamState<F>> {
+        AdamState::try_shaped(shape)
+    }
+
+    fn stored_state(stored: LevelOptimizer<F>) -> Option<AdamState<F>> {
+        match stored {
+            LevelOptimizer::Adam(state) => Some(state),
+            LevelOptimizer::Sgd(_) => None,
+        }
+    }
+
+    #[inline]
+    fn step(
+        &self,
+        params: LayerSlicesMut<'_, F>,
+        grads: ParamSlices<'_, F>,
+        state: &mut AdamState<F>,
+    ) {
+        self.step_slices(params, grads, state);
+    }
+}
 
 /// SGD-with-momentum settings, in PyTorch's form.
 ///

@@ -3,24 +3,17 @@
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use crate::error::{Error, Result};
+use crate::float::Float;
 use crate::gradient::{BlockShape, Gradients};
-use crate::train::config::{Optimizer, ValidTrainConfig};
-use crate::train::optimizer::{Adam, AdamState, MomentumState, SgdMomentum};
+use crate::train::config::ValidTrainConfig;
+use crate::train::optimizer::LevelOptimizer;
 use crate::train::schedule::ScheduleState;
-use crate::{Error, Float, Result};
 
 /// Generator streams of one training seed: shuffling, noise, the validation split.
 pub(crate) const SHUFFLE_STREAM: u64 = 0;
 pub(crate) const NOISE_STREAM: u64 = 1;
 pub(crate) const SPLIT_STREAM: u64 = 2;
-
-/// The optimiser state of one tied level.
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub(crate) enum LevelOptimizer<F> {
-    Sgd(MomentumState<F>),
-    Adam(AdamState<F>),
-}
 
 /// The best epoch so far, for early stopping.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,10 +57,7 @@ impl<F: Float> TrainState<F> {
     pub(crate) fn new(config: &ValidTrainConfig, shapes: &[BlockShape]) -> Result<Self> {
         let optimizers = shapes
             .iter()
-            .map(|&shape| match config.optimizer() {
-                Optimizer::Sgd => MomentumState::try_shaped(shape).map(LevelOptimizer::Sgd),
-                Optimizer::Adam { .. } => AdamState::try_shaped(shape).map(LevelOptimizer::Adam),
-            })
+            .map(|&shape| LevelOptimizer::new(config, shape))
             .collect::<Result<_>>()?;
         let stream = |s| {
             let mut rng = ChaCha8Rng::seed_from_u64(config.seed());
@@ -156,12 +146,12 @@ impl<F: Float> TrainState<F> {
         if self.optimizers.len() != shapes.len() {
             return incompatible("the state has a different number of levels");
         }
-        for opt in &self.optimizers {
-            match (opt, config.optimizer()) {
-                (LevelOptimizer::Sgd(_), Optimizer::Sgd)
-                | (LevelOptimizer::Adam(_), Optimizer::Adam { .. }) => {}
-                _ => return incompatible("the state was made with another optimiser"),
-            }
+        if !self
+            .optimizers
+            .iter()
+            .all(|opt| opt.is_for(config.optimizer()))
+        {
+            return incompatible("the state was made with another optimiser");
         }
         // A state may come from a file or any deserialiser: check all of it before training.
         self.check(shapes).or_else(incompatible)?;
@@ -172,57 +162,5 @@ impl<F: Float> TrainState<F> {
             return incompatible("early stopping is on in only one of state and config");
         }
         Ok(())
-    }
-}
-
-/// The optimiser's settings for one epoch, its learning rate set by the schedule.
-pub(crate) enum Update<F> {
-    Sgd(SgdMomentum<F>),
-    Adam(Adam<F>),
-}
-
-impl<F: Float> Update<F> {
-    pub(crate) fn new(config: &ValidTrainConfig, learning_rate: F) -> Self {
-        let weight_decay = F::cast(config.weight_decay());
-        match config.optimizer() {
-            Optimizer::Adam {
-                beta1,
-                beta2,
-                epsilon,
-            } => Update::Adam(Adam {
-                learning_rate,
-                beta1: F::cast(beta1),
-                beta2: F::cast(beta2),
-                epsilon: F::cast(epsilon),
-                weight_decay,
-            }),
-            Optimizer::Sgd => Update::Sgd(SgdMomentum {
-                learning_rate,
-                momentum: F::cast(config.momentum()),
-                nesterov: config.nesterov(),
-                weight_decay,
-            }),
-        }
-    }
-
-    /// One update of a level's parameters with that level's optimiser state.
-    #[inline]
-    pub(crate) fn apply(
-        &self,
-        state: &mut LevelOptimizer<F>,
-        params: (&mut [F], &mut [F], &mut [F]),
-        grads: &Gradients<F>,
-    ) {
-        match (self, state) {
-            (Update::Sgd(sgd), LevelOptimizer::Sgd(state)) => {
-                sgd.step_slices(params, grads.slices(), state);
-            }
-            (Update::Adam(adam), LevelOptimizer::Adam(state)) => {
-                adam.step_slices(params, grads.slices(), state);
-            }
-            // `check_compatible` and `TrainState::new` pair the state with the config's
-            // optimiser before any step.
-            _ => unreachable!("optimizer state checked"),
-        }
     }
 }

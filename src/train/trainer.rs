@@ -7,9 +7,11 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
 use crate::gradient::{BlockShape, Gradients, ParamSlices};
+use crate::train::config::Optimizer;
 use crate::train::config::ValidTrainConfig;
 use crate::train::observer::{Control, EpochStats, FitReport, Observer, StopReason};
-use crate::train::state::{Best, LevelOptimizer, SPLIT_STREAM, TrainState, Update};
+use crate::train::optimizer::{Adam, SgdMomentum, UpdateRule};
+use crate::train::state::{Best, SPLIT_STREAM, TrainState};
 use crate::{Activation, Error, Float, Loss, Result, TrainConfig, validate};
 use ndarray::{ArrayBase, ArrayView2, Data, Ix2};
 
@@ -63,13 +65,13 @@ pub(crate) trait Trainable<F: Float> {
     /// One epoch of online training (one sample per batch) through a faster path, where this
     /// model has one for `config`: the sum of the samples' losses, or the index in `order` of
     /// the first sample whose loss is not finite. `None`: the general loop runs instead.
-    fn online_epoch(
+    fn online_epoch<R: UpdateRule<F>>(
         &mut self,
         _data: &[F],
         _order: &[usize],
         _config: &ValidTrainConfig,
-        _update: &Update<F>,
-        _optimizers: &mut [LevelOptimizer<F>],
+        _rule: &R,
+        _states: &mut [R::State],
     ) -> Option<std::result::Result<F, usize>> {
         None
     }
@@ -200,24 +202,55 @@ where
         Some(rows) => Validation::Held(rows.as_slice().expect("standard layout is contiguous")),
         None => Validation::FromConfig,
     };
-    train(model, data, validation, config, state, observer)
+    let weight_decay = F::cast(config.weight_decay());
+    // The one place the config's optimiser is read: the loop below is generic over its rule,
+    // made for each epoch from the schedule's learning rate.
+    match config.optimizer() {
+        Optimizer::Sgd => {
+            let (momentum, nesterov) = (F::cast(config.momentum()), config.nesterov());
+            let settings = |learning_rate| SgdMomentum {
+                learning_rate,
+                momentum,
+                nesterov,
+                weight_decay,
+            };
+            train(model, data, validation, config, state, settings, observer)
+        }
+        Optimizer::Adam {
+            beta1,
+            beta2,
+            epsilon,
+        } => {
+            let (beta1, beta2, epsilon) = (F::cast(beta1), F::cast(beta2), F::cast(epsilon));
+            let settings = |learning_rate| Adam {
+                learning_rate,
+                beta1,
+                beta2,
+                epsilon,
+                weight_decay,
+            };
+            train(model, data, validation, config, state, settings, observer)
+        }
+    }
 }
 
 /// Trains `model` on row-major `data` (already validated), from `state` (a fresh one unless
 /// resuming), up to `config.epochs()` epochs in all.
 ///
 /// On divergence the parameters are restored to those at the end of the last completed epoch.
-fn train<F, M, Ob>(
+fn train<F, M, R, Ob>(
     model: &mut M,
     data: &[F],
     validation: Validation<'_, F>,
     config: &ValidTrainConfig,
     state: Option<TrainState<F>>,
+    settings: impl Fn(F) -> R,
     observer: &mut Ob,
 ) -> Result<FitReport<F>>
 where
     F: Float,
     M: Trainable<F>,
+    R: UpdateRule<F>,
     Ob: Observer<F> + ?Sized,
 {
     let shapes = model.block_shapes();
@@ -248,6 +281,14 @@ where
         Some(state) => state,
         None => TrainState::new(config, &shapes)?,
     };
+    // The rule's own states while training; back into `state` at the end.
+    let mut rule_states = std::mem::take(&mut state.optimizers)
+        .into_iter()
+        .map(R::stored_state)
+        .collect::<Option<Vec<_>>>()
+        .ok_or(Error::IncompatibleTrainState {
+            reason: "the state was made with another optimiser",
+        })?;
 
     let n_samples = training_rows.len();
     let batch_size = config.batch_size().min(n_samples);
@@ -309,14 +350,14 @@ where
     while state.next_epoch < config.epochs() {
         let epoch = state.next_epoch;
         let learning_rate = state.schedule.rate(epoch);
-        let update = Update::new(config, F::cast(learning_rate));
+        let rule = settings(F::cast(learning_rate));
         if config.shuffle() {
             order.copy_from_slice(&training_rows);
             order.shuffle(&mut state.shuffle_rng);
         }
         let mut weighted_sum = F::zero();
         let online = match batch_size {
-            1 => model.online_epoch(data, &order, config, &update, &mut state.optimizers),
+            1 => model.online_epoch(data, &order, config, &rule, &mut rule_states),
             _ => None,
         };
         match online {
@@ -346,10 +387,13 @@ where
                 return Err(Error::Diverged { epoch, batch });
             }
             weighted_sum += loss * F::cast(rows.len() as f64);
-            for (block, (optimizer, block_grads)) in
-                state.optimizers.iter_mut().zip(&grads).enumerate()
+            for (block, (rule_state, block_grads)) in rule_states.iter_mut().zip(&grads).enumerate()
             {
-                update.apply(optimizer, model.block_params_mut(block), block_grads);
+                rule.step(
+                    model.block_params_mut(block),
+                    block_grads.slices(),
+                    rule_state,
+                );
             }
         }
         if !model.params_finite() {
@@ -407,6 +451,7 @@ where
             break;
         }
     }
+    state.optimizers = rule_states.into_iter().map(Into::into).collect();
     let best_epoch = state.best.as_ref().map(|best| best.epoch);
     // With early stopping the model ends with the best parameters seen; the state keeps the
     // latest ones, from which a resumed run continues the same trajectory.
