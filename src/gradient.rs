@@ -4,6 +4,7 @@ use ndarray::{Array1, Array2};
 
 use crate::decoder::DecoderWeights;
 use crate::linalg::{self, Op};
+use crate::plan::{self, BatchStrategy};
 use crate::{Activation, Error, Float, Loss, Result, decoder, encoder, kernels, loss};
 
 /// Gradients of a batch's mean loss with respect to the parameters.
@@ -180,7 +181,7 @@ impl<'a, F> Layer<'a, F> {
 }
 
 /// Scratch buffers for batches of up to `capacity` rows, laid out lane-major (`[features, rows]`),
-/// plus sample-major ones for wide layers (see [`ROW_FORM_MIN_WIDTH`]).
+/// plus sample-major ones for wide layers (see `plan::has_row_form`).
 ///
 /// Allocated once per `fit`; the training loop itself never allocates. A batch goes through
 /// the stages [`forward`](Self::forward), [`output_delta`](Self::output_delta),
@@ -202,7 +203,7 @@ pub(crate) struct Workspace<F> {
     output: Vec<F>,
     /// `∂L/∂Y`, then `∂L/∂A1`, `[n_hidden, rows]`.
     hidden_delta: Vec<F>,
-    /// The batch in the row form (see [`ROW_FORM_MIN_WIDTH`]), in parts of [`PART_ROWS`]
+    /// The batch in the row form (see `plan::has_row_form`), in parts of [`PART_ROWS`]
     /// samples; empty otherwise.
     parts: Vec<RowPart<F>>,
     /// `Wᵀ`, `[n_inputs, n_hidden]`, in the row form.
@@ -241,14 +242,6 @@ struct PartSamples<F> {
     y_delta: Vec<F>,
 }
 
-/// With at least this many inputs and hidden units, [`Workspace::loss_and_gradient`] works
-/// sample-major (the row form): the lanes of every product are then features rather than
-/// samples, the inputs are copied row by row instead of transposed, and the two halves of the
-/// tied weight gradient are one product of `[Y ; ∂L/∂A1]ᵀ` with `[∂L/∂A2 ; X]` (one GEMM
-/// instead of two for large layers). Narrower layers stay lane-major, where the samples fill
-/// the vectors.
-const ROW_FORM_MIN_WIDTH: usize = 16;
-
 impl<F: Float> Workspace<F> {
     #[cfg(test)]
     pub(crate) fn new(n_inputs: usize, n_hidden: usize, capacity: usize) -> Self {
@@ -264,7 +257,7 @@ impl<F: Float> Workspace<F> {
         untied: bool,
     ) -> Result<Self> {
         const WHAT: &str = "training buffers";
-        let row_form = n_inputs >= ROW_FORM_MIN_WIDTH && n_hidden >= ROW_FORM_MIN_WIDTH;
+        let row_form = plan::has_row_form(n_inputs, n_hidden);
         let n_parts = if row_form {
             capacity.div_ceil(PART_ROWS)
         } else {
@@ -381,13 +374,19 @@ impl<F: Float> Workspace<F> {
         loss: Loss,
         grads: &mut [Gradients<F>],
     ) -> F {
-        if self.parts.is_empty() || rows.len() < 2 {
+        if self.strategy(layer, rows.len()) != BatchStrategy::Rows {
             self.load_rows(data, rows);
             return self.loss_and_gradient::<A, O>(layer, rows.len(), loss, grads);
         }
         self.targets.clear();
         self.inputs_stale = true;
         self.rows_loss_and_gradient::<A, O>(layer, rows.len(), Some((data, rows)), loss, grads)
+    }
+
+    /// The plan's strategy for a plain batch of `rows` samples of `layer`.
+    fn strategy(&self, layer: Layer<'_, F>, rows: usize) -> BatchStrategy {
+        let untied = layer.v.is_some();
+        plan::batch_strategy(self.n_inputs, self.n_hidden, untied, rows, true)
     }
 
     /// Loss and gradient of the `lanes` loaded rows: the mean loss over all `lanes · n_inputs`
@@ -402,17 +401,22 @@ impl<F: Float> Workspace<F> {
         kernels::with_fma(
             #[inline(always)]
             |fma| {
-                if lanes == 1 && layer.v.is_none() {
-                    let params = (layer.w, layer.b1, layer.b2);
-                    let grads = &mut grads[0];
-                    return if fma {
-                        self.one_sample_loss_and_gradient::<A, O, true>(params, loss, grads)
-                    } else {
-                        self.one_sample_loss_and_gradient::<A, O, false>(params, loss, grads)
-                    };
-                }
-                if self.inputs_stale && self.targets.is_empty() {
-                    return self.rows_loss_and_gradient::<A, O>(layer, lanes, None, loss, grads);
+                match self.strategy(layer, lanes) {
+                    BatchStrategy::OneSample => {
+                        let params = (layer.w, layer.b1, layer.b2);
+                        let grads = &mut grads[0];
+                        return if fma {
+                            self.one_sample_loss_and_gradient::<A, O, true>(params, loss, grads)
+                        } else {
+                            self.one_sample_loss_and_gradient::<A, O, false>(params, loss, grads)
+                        };
+                    }
+                    // `load_rows` left the samples in the parts.
+                    BatchStrategy::Rows => {
+                        return self
+                            .rows_loss_and_gradient::<A, O>(layer, lanes, None, loss, grads);
+                    }
+                    BatchStrategy::Lanes => {}
                 }
                 self.forward_impl::<A>(layer, lanes);
                 let value = self.output_delta_impl::<O>(loss, lanes);
@@ -488,7 +492,7 @@ impl<F: Float> Workspace<F> {
     }
 
     /// [`loss_and_gradient`](Self::loss_and_gradient) in the row form (see
-    /// [`ROW_FORM_MIN_WIDTH`]): the parts of the batch (at once with the `threading` feature),
+    /// `plan::has_row_form`): the parts of the batch (at once with the `threading` feature),
     /// then their losses and gradients added in part order. With `source`, each part first
     /// copies its rows of the data.
     fn rows_loss_and_gradient<A: Activation, O: Activation>(

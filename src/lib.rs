@@ -37,6 +37,7 @@ mod model;
 mod online;
 mod pca;
 mod pipeline;
+mod plan;
 #[cfg(feature = "safetensors")]
 #[cfg_attr(docsrs, doc(cfg(feature = "safetensors")))]
 mod safetensors_io;

@@ -15,6 +15,7 @@ use crate::gradient::{
 };
 use crate::layer;
 use crate::online;
+use crate::plan;
 use crate::train::optimizer::UpdateRule;
 use crate::train::state::TrainState;
 use crate::train::trainer::{self, Trainable};
@@ -609,7 +610,7 @@ impl<F: Float, A: Activation, O: Activation> Trainable<F> for VanillaAutoencoder
         let (sgd, [state]) = rule.as_sgd(states)? else {
             return None;
         };
-        if !config.is_plain() || !online::fits(self.n_inputs(), self.n_hidden()) {
+        if !plan::online_padded(self.n_inputs(), self.n_hidden(), config) {
             return None;
         }
         Some(online::sgd_epoch::<F, A, O>(
