@@ -76,6 +76,16 @@ pub trait Activation: Copy + Default + Debug + Send + Sync + Unpin + 'static {
     }
 }
 
+/// The stable two-branch logistic sigmoid with the exponential `exp`: one exponential of a
+/// non-positive argument, which never overflows. [`Sigmoid`] uses the standard library's
+/// exponential; the vectorised kernels (`kernels.rs`) a branch-free one.
+#[inline(always)]
+pub(crate) fn logistic<F: Float>(a: F, exp: impl Fn(F) -> F) -> F {
+    let e = exp(-a.abs());
+    let r = F::one() / (F::one() + e);
+    if a >= F::zero() { r } else { e * r }
+}
+
 /// The interval an activation's outputs lie in ([`Activation::RANGE`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -116,10 +126,7 @@ impl Activation for Sigmoid {
 
     #[inline(always)]
     fn apply<F: Float>(a: F) -> F {
-        // One exponential of a non-positive argument: it never overflows.
-        let e = (-a.abs()).exp();
-        let r = F::one() / (F::one() + e);
-        if a >= F::zero() { r } else { e * r }
+        logistic(a, F::exp)
     }
 
     #[inline(always)]

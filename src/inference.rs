@@ -5,28 +5,12 @@
 
 use ndarray::{ArrayBase, ArrayView1, Data, Ix1};
 
-use crate::{Activation, Error, Float, Result, encoder};
+use crate::{Activation, Error, Float, Result, encoder, kernels, linalg};
 
-/// Independent partial sums of [`dot`], so that it vectorises.
-const LANES: usize = 8;
+/// Independent partial sums of the dot products, so that they vectorise.
+const LANES: usize = kernels::BLOCK;
 
-/// `Σ_i a_i b_i`: in [`LANES`] partial sums over the whole groups of [`LANES`] terms, added
-/// pairwise, then the remaining terms in order. The order is fixed by the length alone.
-#[inline(always)]
-fn dot<F: Float>(a: &[F], b: &[F]) -> F {
-    let (a_groups, b_groups) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
-    let tail = a_groups.remainder().iter().zip(b_groups.remainder());
-    let tail = tail.fold(F::zero(), |s, (&x, &y)| s + x * y);
-    let mut acc = [F::zero(); LANES];
-    for (x, y) in a_groups.zip(b_groups) {
-        for k in 0..LANES {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    pairwise(acc) + tail
-}
-
-/// [`dot`] of `a` with a strided `b`, term for term the same sums (so the same result).
+/// [`linalg::dot`] of `a` with a strided `b`, term for term the same sums (so the same result).
 #[inline(always)]
 fn dot_strided<F: Float>(a: &[F], b: ArrayView1<'_, F>) -> F {
     let whole = a.len() - a.len() % LANES;
@@ -37,12 +21,7 @@ fn dot_strided<F: Float>(a: &[F], b: ArrayView1<'_, F>) -> F {
             acc[k] += a[start + k] * b[start + k];
         }
     }
-    pairwise(acc) + tail
-}
-
-#[inline(always)]
-fn pairwise<F: Float>(acc: [F; LANES]) -> F {
-    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
+    kernels::sum_tree(&acc) + tail
 }
 
 /// `out = f(W x + b1)` for one sample `x: [n_inputs]`, `out: [n_hidden]`.
@@ -56,7 +35,7 @@ pub(crate) fn encode_into<F: Float, A: Activation>(
     let rows = out.iter_mut().zip(w.chunks_exact(n_inputs)).zip(b1);
     // A slice when `x` is contiguous (which vectorises), else the strided view: the same sums.
     match x.as_slice() {
-        Some(values) => rows.for_each(|((o, w_row), &b)| *o = dot(w_row, values) + b),
+        Some(values) => rows.for_each(|((o, w_row), &b)| *o = linalg::dot(w_row, values) + b),
         None => rows.for_each(|((o, w_row), &b)| *o = dot_strided(w_row, x) + b),
     }
     encoder::activate_in_place::<F, A>(out);
@@ -100,7 +79,7 @@ pub(crate) fn mean_squared_error<F: Float>(z: &[F], x: ArrayView1<'_, F>) -> F {
         }
     }
     let n = F::cast(z.len() as f64);
-    let mean = (pairwise(acc) + tail) / n;
+    let mean = (kernels::sum_tree(&acc) + tail) / n;
     if mean.is_finite() {
         return mean;
     }

@@ -21,7 +21,9 @@
 use std::any::Any;
 use std::sync::OnceLock;
 
-use crate::Float;
+use crate::activation::{Activation, Sigmoid, logistic};
+use crate::float::Float;
+use crate::loss::mse_element;
 
 const LOG2_E: f64 = std::f64::consts::LOG2_E;
 /// `ln 2` split so that `n · LN2_HI` is exact for `|n| < 2^20`.
@@ -153,12 +155,10 @@ pub(crate) const BLOCK: usize = 8;
 
 macro_rules! float_kernels {
     ($t:ty, $exp:ident, $sigmoid:ident, $sigmoid_block:ident, $mse_block:ident, $masked_mse_block:ident) => {
-        /// The stable two-branch sigmoid, without branches.
+        /// The stable two-branch sigmoid with the branch-free exponential.
         #[inline(always)]
         fn $sigmoid<const FMA: bool>(a: $t) -> $t {
-            let e = $exp::<FMA>(-a.abs());
-            let r = 1.0 / (1.0 + e);
-            if a >= 0.0 { r } else { e * r }
+            logistic(a, $exp::<FMA>)
         }
 
         #[inline(always)]
@@ -179,9 +179,9 @@ macro_rules! float_kernels {
         ) {
             for k in 0..BLOCK {
                 let z = $sigmoid::<FMA>(logits[k]);
-                let diff = z - targets[k];
-                squares[k] += diff * diff;
-                logits[k] = ((diff + diff) * (z * (1.0 - z))) * scale;
+                let (square, delta) = mse_element(targets[k], z, Sigmoid::derivative(z));
+                squares[k] += square;
+                logits[k] = delta * scale;
             }
         }
 
@@ -197,9 +197,10 @@ macro_rules! float_kernels {
         ) {
             for k in 0..BLOCK {
                 let z = $sigmoid::<FMA>(logits[k]);
-                let diff = (z - targets[k]) * mask[k];
-                squares[k] += diff * diff;
-                logits[k] = ((diff + diff) * (z * (1.0 - z))) * scale;
+                let (square, delta) = mse_element(targets[k], z, Sigmoid::derivative(z));
+                // The mask is 0 or 1: products with it are exact.
+                squares[k] += square * mask[k];
+                logits[k] = (delta * mask[k]) * scale;
             }
         }
     };

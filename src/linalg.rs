@@ -297,7 +297,7 @@ pub(crate) fn transpose<F: Float>(inp: &[F], rows: usize, cols: usize, out: &mut
 }
 
 /// Width of the independent partial sums that let reductions vectorise.
-const ACCUMULATORS: usize = 8;
+const ACCUMULATORS: usize = kernels::BLOCK;
 
 /// `Σ a_k b_k`, with fixed partial sums (the result depends only on the inputs' order).
 #[inline(always)]
@@ -314,7 +314,7 @@ pub(crate) fn dot<F: Float>(a: &[F], b: &[F]) -> F {
             acc[k] += x[k] * y[k];
         }
     }
-    reduce(acc) + tail
+    kernels::sum_tree(&acc) + tail
 }
 
 /// `Σ a_k`, with fixed partial sums.
@@ -328,12 +328,7 @@ pub(crate) fn sum<F: Float>(a: &[F]) -> F {
             acc[k] += x[k];
         }
     }
-    reduce(acc) + tail
-}
-
-#[inline(always)]
-fn reduce<F: Float>(acc: [F; ACCUMULATORS]) -> F {
-    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
+    kernels::sum_tree(&acc) + tail
 }
 
 #[cfg(test)]

@@ -28,6 +28,15 @@ pub enum Loss {
     BinaryCrossEntropy,
 }
 
+/// Squared error of one output `z` against its target `x`, and its derivative with respect to
+/// the logit, `2 (z − x) f'(a2)`, given the slope `f'(a2)`. The fused sigmoid kernels
+/// (`kernels.rs`) call it too.
+#[inline(always)]
+pub(crate) fn mse_element<F: Float>(x: F, z: F, slope: F) -> (F, F) {
+    let diff = z - x;
+    (diff * diff, (diff + diff) * slope)
+}
+
 /// `ln(1 + e^a)` without overflow.
 #[inline(always)]
 pub(crate) fn softplus<F: Float>(a: F) -> F {
@@ -41,10 +50,7 @@ impl Loss {
     #[inline(always)]
     pub(crate) fn element<F: Float, O: Activation>(self, x: F, a2: F, z: F) -> (F, F) {
         match self {
-            Loss::Mse => {
-                let diff = z - x;
-                (diff * diff, (diff + diff) * O::derivative(z))
-            }
+            Loss::Mse => mse_element(x, z, O::derivative(z)),
             Loss::BinaryCrossEntropy => (softplus(a2) - x * a2, z - x),
         }
     }
