@@ -4,6 +4,7 @@
 pub(crate) mod config;
 pub(crate) mod observer;
 pub(crate) mod optimizer;
+pub(crate) mod patience;
 pub(crate) mod regularize;
 pub(crate) mod schedule;
 pub(crate) mod state;

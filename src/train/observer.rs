@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::Float;
+use crate::train::patience;
 use crate::train::state::TrainState;
 
 /// What an observer sees at the end of each epoch. Small and `Copy`.
@@ -268,7 +269,7 @@ impl<F: Float> Observer<F> for LossHistory<F> {
 pub struct EarlyStopping {
     patience: usize,
     min_delta: f64,
-    best: f64,
+    best: Option<f64>,
     waited: usize,
 }
 
@@ -278,7 +279,7 @@ impl EarlyStopping {
         Self {
             patience,
             min_delta,
-            best: f64::INFINITY,
+            best: None,
             waited: 0,
         }
     }
@@ -286,19 +287,14 @@ impl EarlyStopping {
 
 impl<F: Float> Observer<F> for EarlyStopping {
     fn on_start(&mut self) {
-        self.best = f64::INFINITY;
+        self.best = None;
         self.waited = 0;
     }
 
     fn on_epoch_end(&mut self, stats: &EpochStats<F>) -> Control {
         let loss = stats.loss.as_f64();
-        if loss < self.best - self.min_delta {
-            self.best = loss;
-            self.waited = 0;
-            return Control::Continue;
-        }
-        self.waited += 1;
-        if self.waited >= self.patience {
+        let improved = patience::observe(&mut self.best, &mut self.waited, loss, self.min_delta);
+        if !improved && self.waited >= self.patience {
             Control::Stop
         } else {
             Control::Continue

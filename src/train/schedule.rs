@@ -1,5 +1,7 @@
 //! Learning-rate schedules: how the step size changes from epoch to epoch.
 
+use crate::train::patience;
+
 /// How the learning rate changes over epochs. `η` is the configured learning rate and `t` the
 /// epoch index, from 0; the rate is fixed within an epoch.
 ///
@@ -187,15 +189,11 @@ impl ScheduleState {
             min_learning_rate,
         } = self.schedule
         {
-            if self.best.is_none_or(|best| monitored < best - min_delta) {
-                self.best = Some(monitored);
+            let improved =
+                patience::observe(&mut self.best, &mut self.bad_epochs, monitored, min_delta);
+            if !improved && self.bad_epochs > patience {
+                self.current = (self.current * factor).max(min_learning_rate);
                 self.bad_epochs = 0;
-            } else {
-                self.bad_epochs += 1;
-                if self.bad_epochs > patience {
-                    self.current = (self.current * factor).max(min_learning_rate);
-                    self.bad_epochs = 0;
-                }
             }
         }
     }

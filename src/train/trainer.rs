@@ -11,6 +11,7 @@ use crate::train::config::Optimizer;
 use crate::train::config::ValidTrainConfig;
 use crate::train::observer::{Control, EpochStats, FitReport, Observer, StopReason};
 use crate::train::optimizer::{Adam, SgdMomentum, UpdateRule};
+use crate::train::patience;
 use crate::train::state::{Best, SPLIT_STREAM, TrainState};
 use crate::{Activation, Error, Float, Loss, Result, TrainConfig, validate};
 use ndarray::{ArrayBase, ArrayView2, Data, Ix2};
@@ -419,13 +420,10 @@ where
         state.schedule.observe(monitored);
         let mut early_stop = false;
         if let (Some(best), Some(rule)) = (&mut state.best, config.early_stopping()) {
-            if best.loss.is_none_or(|b| monitored < b - rule.min_delta) {
-                best.loss = Some(monitored);
+            if patience::observe(&mut best.loss, &mut best.waited, monitored, rule.min_delta) {
                 best.epoch = epoch;
-                best.waited = 0;
                 model.copy_params(&mut best.params);
             } else {
-                best.waited += 1;
                 early_stop = best.waited >= rule.patience;
             }
         }
