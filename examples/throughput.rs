@@ -17,7 +17,9 @@ mod workloads;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use autoencoder::{Autoencoder, Float, Loss, TrainConfig, UntiedAutoencoder, VanillaAutoencoder};
+use autoencoder::{
+    Autoencoder, Float, Loss, Optimizer, TrainConfig, UntiedAutoencoder, VanillaAutoencoder,
+};
 use clap::Parser;
 use ndarray::Array2;
 use workloads::{WORKLOADS, Workload};
@@ -38,6 +40,12 @@ struct Args {
     /// `vanilla` (tied weights) or `untied` (a decoder of its own, starting from `Wᵀ`).
     #[arg(long, default_value = "vanilla")]
     model: String,
+    /// Batch size instead of the workload's (a variant, not comparable with the peers).
+    #[arg(long)]
+    batch_size: Option<usize>,
+    /// Optimiser: `sgd` (the workloads') or `adam` (a variant, same learning rate).
+    #[arg(long, default_value = "sgd")]
+    optimizer: String,
     /// Timed runs after the warm-up; the median is reported.
     #[arg(long, default_value_t = 5)]
     reps: usize,
@@ -92,13 +100,19 @@ fn run<F: Float>(workload: &Workload, x: &Array2<f64>, args: &Args) -> Result<()
         }
         other => return Err(format!("unknown model {other} (vanilla or untied)")),
     };
-    let config = TrainConfig::new()
+    let batch_size = args.batch_size.unwrap_or(workload.batch_size);
+    let mut config = TrainConfig::new()
         .learning_rate(workload.crate_learning_rate())
         .momentum(workload.momentum)
         .epochs(workload.epochs)
-        .batch_size(workload.batch_size)
+        .batch_size(batch_size)
         .loss(Loss::Mse)
         .shuffle(false);
+    match args.optimizer.as_str() {
+        "sgd" => {}
+        "adam" => config = config.optimizer(Optimizer::adam()),
+        other => return Err(format!("unknown optimizer {other} (sgd or adam)")),
+    }
 
     let fit_once = || -> Result<(f64, f64), String> {
         let mut model = initial.clone();
@@ -133,7 +147,7 @@ fn run<F: Float>(workload: &Workload, x: &Array2<f64>, args: &Args) -> Result<()
             "float64"
         },
         args.threads,
-        workload.batch_size,
+        batch_size,
         workload.epochs,
         x.nrows(),
         times.len(),

@@ -374,7 +374,7 @@ impl<F: Float> Workspace<F> {
         loss: Loss,
         grads: &mut [Gradients<F>],
     ) -> F {
-        if self.strategy(layer, rows.len()) != BatchStrategy::Rows {
+        if self.strategy(rows.len()) != BatchStrategy::Rows {
             self.load_rows(data, rows);
             return self.loss_and_gradient::<A, O>(layer, rows.len(), loss, grads);
         }
@@ -383,10 +383,9 @@ impl<F: Float> Workspace<F> {
         self.rows_loss_and_gradient::<A, O>(layer, rows.len(), Some((data, rows)), loss, grads)
     }
 
-    /// The plan's strategy for a plain batch of `rows` samples of `layer`.
-    fn strategy(&self, layer: Layer<'_, F>, rows: usize) -> BatchStrategy {
-        let untied = layer.v.is_some();
-        plan::batch_strategy(self.n_inputs, self.n_hidden, untied, rows, true)
+    /// The plan's strategy for a plain batch of `rows` samples.
+    fn strategy(&self, rows: usize) -> BatchStrategy {
+        plan::batch_strategy(self.n_inputs, self.n_hidden, rows, true)
     }
 
     /// Loss and gradient of the `lanes` loaded rows: the mean loss over all `lanes · n_inputs`
@@ -398,26 +397,13 @@ impl<F: Float> Workspace<F> {
         loss: Loss,
         grads: &mut [Gradients<F>],
     ) -> F {
-        kernels::with_fma(
+        // `load_rows` left the samples in the parts for the row form.
+        if self.strategy(lanes) == BatchStrategy::Rows {
+            return self.rows_loss_and_gradient::<A, O>(layer, lanes, None, loss, grads);
+        }
+        kernels::vectorized(
             #[inline(always)]
-            |fma| {
-                match self.strategy(layer, lanes) {
-                    BatchStrategy::OneSample => {
-                        let params = (layer.w, layer.b1, layer.b2);
-                        let grads = &mut grads[0];
-                        return if fma {
-                            self.one_sample_loss_and_gradient::<A, O, true>(params, loss, grads)
-                        } else {
-                            self.one_sample_loss_and_gradient::<A, O, false>(params, loss, grads)
-                        };
-                    }
-                    // `load_rows` left the samples in the parts.
-                    BatchStrategy::Rows => {
-                        return self
-                            .rows_loss_and_gradient::<A, O>(layer, lanes, None, loss, grads);
-                    }
-                    BatchStrategy::Lanes => {}
-                }
+            || {
                 self.forward_impl::<A>(layer, lanes);
                 let value = self.output_delta_impl::<O>(loss, lanes);
                 self.backward_decoder_impl(layer, lanes, grads);
@@ -426,69 +412,6 @@ impl<F: Float> Workspace<F> {
                 value
             },
         )
-    }
-
-    /// [`loss_and_gradient`](Self::loss_and_gradient) for one sample (online training): the same
-    /// stages as plain loops over features, without the lane machinery.
-    #[inline(always)]
-    fn one_sample_loss_and_gradient<A: Activation, O: Activation, const FMA: bool>(
-        &mut self,
-        (w, b1, b2): ParamSlices<'_, F>,
-        loss: Loss,
-        grads: &mut Gradients<F>,
-    ) -> F {
-        let (d, h) = (self.n_inputs, self.n_hidden);
-        let x = &self.inputs[..d];
-        let hidden = &mut self.hidden[..h];
-        for ((y, w_row), &bias) in hidden.iter_mut().zip(w.chunks_exact(d)).zip(b1) {
-            *y = bias
-                + w_row.iter().zip(x).fold(F::zero(), |s, (&wv, &xv)| {
-                    kernels::madd::<F, FMA>(wv, xv, s)
-                });
-        }
-        // The kernels directly, without a second dispatch (this runs once per sample).
-        if A::LOGISTIC && kernels::has_kernels::<F>() {
-            kernels::sigmoid_blocks::<F, FMA>(hidden);
-        } else {
-            A::apply_in_place(hidden);
-        }
-        let output = &mut self.output[..d];
-        output.copy_from_slice(b2);
-        for (&y, w_row) in hidden.iter().zip(w.chunks_exact(d)) {
-            for (o, &wv) in output.iter_mut().zip(w_row) {
-                *o = kernels::madd::<F, FMA>(wv, y, *o);
-            }
-        }
-        let targets = if self.targets.is_empty() {
-            x
-        } else {
-            &self.targets[..d]
-        };
-        let value = if loss == Loss::Mse && O::LOGISTIC && kernels::has_kernels::<F>() {
-            kernels::mse_sigmoid_blocks::<F, FMA>(output, targets, F::one() / F::cast(d as f64))
-        } else {
-            loss::output_delta::<F, O>(loss, output, targets)
-        };
-
-        let (grad_w, grad_b1, grad_b2) = grads.slices_mut();
-        grad_b2.copy_from_slice(output);
-        for (((&y, w_row), g_row), g_b1) in hidden
-            .iter()
-            .zip(w.chunks_exact(d))
-            .zip(grad_w.chunks_exact_mut(d))
-            .zip(grad_b1)
-        {
-            let delta_y = w_row
-                .iter()
-                .zip(output.iter())
-                .fold(F::zero(), |s, (&wv, &o)| kernels::madd::<F, FMA>(wv, o, s));
-            let delta_a1 = delta_y * A::derivative(y);
-            *g_b1 = delta_a1;
-            for ((g, &o), &xv) in g_row.iter_mut().zip(output.iter()).zip(x) {
-                *g = kernels::madd::<F, FMA>(y, o, delta_a1 * xv);
-            }
-        }
-        value
     }
 
     /// [`loss_and_gradient`](Self::loss_and_gradient) in the row form (see

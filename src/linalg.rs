@@ -56,20 +56,23 @@ pub(crate) fn mat_lanes<F: Float>(
         return;
     }
     // Register blocks of `R` rows by two vectors' worth of lanes; the block width depends on
-    // the element size so that the accumulators fill about half the vector registers.
+    // the element size so that the accumulators fill about half the vector registers. One lane
+    // (a batch of one sample) is a matrix-vector product.
     kernels::with_fma(
         #[inline(always)]
-        |fma| match (size_of::<F>() == 4, fma) {
-            (true, true) => mat_lanes_blocked::<F, 4, 16, true>(
+        |fma| match (lanes, size_of::<F>() == 4, fma) {
+            (1, _, true) => mat_vec::<F, true>(m, m_cols, op, inp, out, rows, inner, accumulate),
+            (1, _, false) => mat_vec::<F, false>(m, m_cols, op, inp, out, rows, inner, accumulate),
+            (_, true, true) => mat_lanes_blocked::<F, 4, 16, true>(
                 m, m_cols, op, inp, out, rows, inner, lanes, accumulate,
             ),
-            (true, false) => mat_lanes_blocked::<F, 4, 16, false>(
+            (_, true, false) => mat_lanes_blocked::<F, 4, 16, false>(
                 m, m_cols, op, inp, out, rows, inner, lanes, accumulate,
             ),
-            (false, true) => mat_lanes_blocked::<F, 4, 8, true>(
+            (_, false, true) => mat_lanes_blocked::<F, 4, 8, true>(
                 m, m_cols, op, inp, out, rows, inner, lanes, accumulate,
             ),
-            (false, false) => mat_lanes_blocked::<F, 4, 8, false>(
+            (_, false, false) => mat_lanes_blocked::<F, 4, 8, false>(
                 m, m_cols, op, inp, out, rows, inner, lanes, accumulate,
             ),
         },
@@ -106,6 +109,44 @@ pub(crate) fn mat_lanes_by_transposed<F: Float>(
         );
     } else {
         mat_lanes(m, rows, inner, Op::N, w_t, out, lanes, accumulate);
+    }
+}
+
+/// [`mat_lanes`] for one lane: `out (+)= op(m) · inp` for vectors `inp: [inner]`,
+/// `out: [rows]`, each output summed in the order of `k` (a dot product per row for [`Op::N`],
+/// scaled rows of `m` added in order for [`Op::T`], which vectorises along them).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn mat_vec<F: Float, const FMA: bool>(
+    m: &[F],
+    m_cols: usize,
+    op: Op,
+    inp: &[F],
+    out: &mut [F],
+    rows: usize,
+    inner: usize,
+    accumulate: bool,
+) {
+    let (inp, out) = (&inp[..inner], &mut out[..rows]);
+    if !accumulate {
+        out.fill(F::zero());
+    }
+    match op {
+        Op::N => {
+            for (o, m_row) in out.iter_mut().zip(m.chunks_exact(m_cols)) {
+                *o = m_row[..inner]
+                    .iter()
+                    .zip(inp)
+                    .fold(*o, |s, (&c, &v)| kernels::madd::<F, FMA>(c, v, s));
+            }
+        }
+        Op::T => {
+            for (&v, m_row) in inp.iter().zip(m.chunks_exact(m_cols)) {
+                for (o, &c) in out.iter_mut().zip(&m_row[..rows]) {
+                    *o = kernels::madd::<F, FMA>(c, v, *o);
+                }
+            }
+        }
     }
 }
 
@@ -224,6 +265,15 @@ pub(crate) fn outer_lanes_acc<F: Float>(
     out: &mut [F],
 ) {
     debug_assert_eq!(out.len(), p_rows * q_rows);
+    if lanes == 1 {
+        // A rank-one update, row by row (vectorises along the rows).
+        for (&p, out_row) in p[..p_rows].iter().zip(out.chunks_exact_mut(q_rows)) {
+            for (o, &q) in out_row.iter_mut().zip(&q[..q_rows]) {
+                *o += p * q;
+            }
+        }
+        return;
+    }
     // Each entry is a reduction over the lanes: the loops pay a horizontal sum per entry, so
     // the GEMM wins earlier than for the other products.
     if p_rows * q_rows * lanes >= GEMM_MIN_FLOPS || (p_rows * q_rows >= 256 && lanes >= 16) {
@@ -245,6 +295,10 @@ pub(crate) fn outer_lanes_acc<F: Float>(
 /// `out[r] = Σ_lanes values[r, :]` for lane-major `values: [rows, lanes]`.
 #[inline(always)]
 pub(crate) fn sum_lanes<F: Float>(values: &[F], lanes: usize, out: &mut [F]) {
+    if lanes == 1 {
+        out.copy_from_slice(&values[..out.len()]);
+        return;
+    }
     for (o, row) in out.iter_mut().zip(values.chunks_exact(lanes)) {
         *o = sum(row);
     }
@@ -346,7 +400,7 @@ mod tests {
     /// Both paths (plain loops and GEMM) against ndarray's `dot`.
     #[test]
     fn products_agree_with_ndarray_on_both_paths() {
-        for &(m_rows, m_cols, lanes) in &[(5, 9, 1), (5, 9, 33), (64, 80, 64)] {
+        for &(m_rows, m_cols, lanes) in &[(5, 9, 1), (12, 7, 1), (5, 9, 33), (64, 80, 64)] {
             let m = filled(m_rows, m_cols, 0.37);
             let inp_n = filled(m_cols, lanes, 0.11);
             let inp_t = filled(m_rows, lanes, 0.23);

@@ -10,10 +10,10 @@ use crate::train::config::ValidTrainConfig;
 /// How a batch of one layer is computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum BatchStrategy {
-    /// One sample, as plain loops over the features (`Workspace::one_sample_loss_and_gradient`).
-    OneSample,
     /// Lane-major stages, the samples in the vector lanes (`Workspace::forward` and the stages
-    /// after it). Noise and penalties act between these stages, so they take this path.
+    /// after it). Noise and penalties act between these stages, so they take this path. A
+    /// single sample (online training) is the case of one lane, whose products `linalg` runs
+    /// as matrix-vector products.
     Lanes,
     /// Sample-major parts of up to 128 samples, the features in the vector lanes, each part's
     /// products one call each (`Workspace::rows_loss_and_gradient`; parts run on rayon's pool
@@ -39,15 +39,13 @@ pub(crate) fn has_row_form(n_inputs: usize, n_hidden: usize) -> bool {
 pub(crate) fn batch_strategy(
     n_inputs: usize,
     n_hidden: usize,
-    untied: bool,
     rows: usize,
     plain: bool,
 ) -> BatchStrategy {
-    match (plain, rows) {
-        (false, _) => BatchStrategy::Lanes,
-        (true, 1) if !untied => BatchStrategy::OneSample,
-        (true, 2..) if has_row_form(n_inputs, n_hidden) => BatchStrategy::Rows,
-        _ => BatchStrategy::Lanes,
+    if plain && rows >= 2 && has_row_form(n_inputs, n_hidden) {
+        BatchStrategy::Rows
+    } else {
+        BatchStrategy::Lanes
     }
 }
 
@@ -65,19 +63,17 @@ mod tests {
     #[test]
     fn each_strategy_has_its_cases() {
         use BatchStrategy::*;
-        // (n_inputs, n_hidden, untied, rows, plain)
+        // (n_inputs, n_hidden, rows, plain)
         let cases = [
-            ((9, 5, false, 1, true), OneSample),
-            ((9, 5, true, 1, true), Lanes),
-            ((9, 5, false, 1, false), Lanes),
-            ((9, 5, false, 32, true), Lanes),
-            ((784, 128, false, 256, true), Rows),
-            ((784, 128, true, 256, true), Rows),
-            ((784, 128, false, 256, false), Lanes),
-            ((784, 8, false, 256, true), Lanes),
+            ((9, 5, 1, true), Lanes),
+            ((9, 5, 32, true), Lanes),
+            ((784, 128, 1, true), Lanes),
+            ((784, 128, 256, true), Rows),
+            ((784, 128, 256, false), Lanes),
+            ((784, 8, 256, true), Lanes),
         ];
-        for ((d, h, untied, rows, plain), expected) in cases {
-            assert_eq!(batch_strategy(d, h, untied, rows, plain), expected);
+        for ((d, h, rows, plain), expected) in cases {
+            assert_eq!(batch_strategy(d, h, rows, plain), expected);
         }
     }
 }
