@@ -69,7 +69,7 @@ pub use pipeline::PIPELINE_FORMAT;
 pub use pipeline::Pipeline;
 pub use scaler::Scaler;
 pub use scaling::{MinMaxScaler, StandardScaler};
-pub use stacked::StackedAutoencoder;
+pub use stacked::{StackedAutoencoder, UntiedLevelParts};
 pub use table::{Column, CsvOptions, Missing, Table};
 pub use train::config::{EarlyStop, Optimizer, TrainConfig, ValidTrainConfig};
 pub use train::observer::{

@@ -1,5 +1,5 @@
-//! Stacked tied-weight autoencoders: several tied levels, trained greedily level by level and
-//! then fine-tuned end to end.
+//! Stacked autoencoders: several levels (tied, or untied with decoders of their own), trained
+//! greedily level by level and then fine-tuned end to end.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -14,10 +14,11 @@ use crate::gradient::{
     BlockShape, Gradients, ParamSlices, element_count, try_filled, try_with_capacity,
 };
 use crate::linalg::{self, Op};
-use crate::model::{initial_parts, row_mean_squared_errors};
+use crate::model::{glorot_uniform, initial_parts, row_mean_squared_errors};
 use crate::train::config::GradientOptions;
 use crate::train::state::TrainState;
 use crate::train::trainer::{self, Trainable};
+use crate::untied::UntiedAutoencoder;
 use crate::{
     Activation, Error, FitReport, Float, Loss, Observer, Result, Sigmoid, TrainConfig,
     ValidTrainConfig, VanillaAutoencoder, decoder, encoder, inference, kernels, loss, validate,
@@ -32,12 +33,14 @@ enum Pass {
     Decode,
 }
 
-/// One tied level: `W: [n_hidden, n_inputs]`, `b1: [n_hidden]`, `b2: [n_inputs]`.
+/// One level: `W: [n_hidden, n_inputs]`, `b1: [n_hidden]`, `b2: [n_inputs]` and, untied, the
+/// decoder's `V: [n_inputs, n_hidden]`.
 #[derive(Debug, Clone, PartialEq)]
 struct Level<F> {
     w: Array2<F>,
     b1: Array1<F>,
     b2: Array1<F>,
+    v: Option<Array2<F>>,
 }
 
 impl<F: Float> Level<F> {
@@ -53,18 +56,39 @@ impl<F: Float> Level<F> {
             w: copy(&self.w)?,
             b1: copy(&self.b1)?,
             b2: copy(&self.b2)?,
+            v: self.v.as_ref().map(copy).transpose()?,
         })
+    }
+
+    /// The decoder's weights as the lane-major kernels read them.
+    fn decoder_weights(&self) -> DecoderWeights<'_, F> {
+        match &self.v {
+            None => DecoderWeights::Tied(slice(&self.w)),
+            Some(v) => DecoderWeights::Untied(slice(v)),
+        }
+    }
+
+    /// The decoder's map as `[n_hidden, n_inputs]` (`W`, or `Vᵀ` as a view) for batch decoding.
+    fn decoder_map(&self) -> ArrayView2<'_, F> {
+        match &self.v {
+            None => self.w.view(),
+            Some(v) => v.t(),
+        }
     }
 }
 
-/// A stack of tied-weight levels: layer sizes `[n_0, n_1, …, n_L]` give `L` levels, level `k`
-/// mapping `n_{k−1}` features to `n_k`. Decoding mirrors encoding with the same weights:
+/// A stack of levels: layer sizes `[n_0, n_1, …, n_L]` give `L` levels, level `k` mapping
+/// `n_{k−1}` features to `n_k`. Decoding mirrors encoding, with the same weights (tied levels,
+/// [`new`](Self::new), [`from_levels`](Self::from_levels)):
 ///
 /// ```text
 /// h_0 = x        h_k = f(W_k h_{k−1} + b1_k)              k = 1 … L    (h_L is the code)
 /// g_L = h_L      g_{k−1} = f(W_kᵀ g_k + b2_k)             k = L … 2
 ///                z = g(W_1ᵀ g_1 + b2_1)                   (the output activation O)
 /// ```
+/// or with decoder weights of their own, `V_k: [n_{k−1}, n_k]` in place of `W_kᵀ` (untied
+/// levels, as [`UntiedAutoencoder`](crate::UntiedAutoencoder)'s:
+/// [`new_untied`](Self::new_untied), [`from_untied_levels`](Self::from_untied_levels)).
 ///
 /// Train it greedily with [`pretrain`](Self::pretrain) (each level as a
 /// [`VanillaAutoencoder`] on the codes of the level below), then end to end with
@@ -138,6 +162,30 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
     /// [`Error::AllocationFailed`] when a level's weights overflow `usize` or cannot be
     /// allocated.
     pub fn new(layer_sizes: &[usize], seed: u64) -> Result<Self> {
+        Self::initialised(layer_sizes, seed, false)
+    }
+
+    /// A stack of untied levels with the given layer sizes, initialised from `seed`: level
+    /// `k`'s `W` as [`new`](Self::new) draws it, then `V_k` from the same stream (as
+    /// [`UntiedAutoencoder::new`](crate::UntiedAutoencoder::new) draws its `V`).
+    ///
+    /// # Errors
+    /// As [`new`](Self::new).
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::StackedAutoencoder;
+    /// let stack = StackedAutoencoder::<f64>::new_untied(&[9, 6, 3], 0)?;
+    /// assert!(stack.is_untied());
+    /// assert_eq!(stack.level_v(1).unwrap().dim(), (6, 3));
+    /// assert_eq!(stack.level(1).0, StackedAutoencoder::<f64>::new(&[9, 6, 3], 0)?.level(1).0);
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
+    pub fn new_untied(layer_sizes: &[usize], seed: u64) -> Result<Self> {
+        Self::initialised(layer_sizes, seed, true)
+    }
+
+    fn initialised(layer_sizes: &[usize], seed: u64, untied: bool) -> Result<Self> {
         if layer_sizes.len() < 2 || layer_sizes.contains(&0) {
             return Err(Error::InvalidLayerSizes(layer_sizes.to_vec()));
         }
@@ -148,7 +196,10 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
                 let mut rng = ChaCha8Rng::seed_from_u64(seed);
                 rng.set_stream(k as u64);
                 let (w, b1, b2) = initial_parts(pair[0], pair[1], &mut rng)?;
-                Ok(Level { w, b1, b2 })
+                let v = untied
+                    .then(|| glorot_uniform(pair[0], pair[1], &mut rng, "V"))
+                    .transpose()?;
+                Ok(Level { w, b1, b2, v })
             })
             .collect::<Result<_>>()?;
         Ok(Self {
@@ -176,20 +227,69 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
                 return Err(Error::InvalidLayerSizes(sizes));
             }
             let (w, b1, b2) = VanillaAutoencoder::<F, A, A>::from_parts(w, b1, b2)?.into_parts();
-            checked.push(Level { w, b1, b2 });
+            checked.push(Level { w, b1, b2, v: None });
         }
-        if checked.is_empty() {
+        Self::chained(checked, sizes)
+    }
+
+    /// A stack of untied levels from explicit parameters `(W_k, V_k, b1_k, b2_k)`, bottom level
+    /// first, in the order of [`UntiedAutoencoder::from_parts`](crate::UntiedAutoencoder::from_parts).
+    ///
+    /// # Errors
+    /// [`Error::InvalidLayerSizes`] for no levels or levels that do not chain; as
+    /// [`UntiedAutoencoder::from_parts`](crate::UntiedAutoencoder::from_parts) for each level.
+    pub fn from_untied_levels(levels: Vec<UntiedLevelParts<F>>) -> Result<Self> {
+        let mut checked = Vec::with_capacity(levels.len());
+        let mut sizes = Vec::with_capacity(levels.len() + 1);
+        for (w, v, b1, b2) in levels {
+            if sizes.is_empty() {
+                sizes.push(w.ncols());
+            }
+            let chains = sizes.last() == Some(&w.ncols());
+            sizes.push(w.nrows());
+            if !chains {
+                return Err(Error::InvalidLayerSizes(sizes));
+            }
+            let (w, v, b1, b2) =
+                UntiedAutoencoder::<F, A, A>::from_parts(w, v, b1, b2)?.into_parts();
+            checked.push(Level {
+                w,
+                b1,
+                b2,
+                v: Some(v),
+            });
+        }
+        Self::chained(checked, sizes)
+    }
+
+    fn chained(levels: Vec<Level<F>>, sizes: Vec<usize>) -> Result<Self> {
+        if levels.is_empty() {
             return Err(Error::InvalidLayerSizes(sizes));
         }
         Ok(Self {
-            levels: checked,
+            levels,
             activations: PhantomData,
         })
     }
 
-    /// The parameters `(W_k, b1_k, b2_k)` of every level, bottom first, consuming the stack.
+    /// The parameters `(W_k, b1_k, b2_k)` of every level, bottom first, consuming the stack
+    /// (an untied stack's `V_k` are dropped: read them with [`level_v`](Self::level_v) first).
     pub fn into_levels(self) -> Vec<(Array2<F>, Array1<F>, Array1<F>)> {
         self.levels.into_iter().map(|l| (l.w, l.b1, l.b2)).collect()
+    }
+
+    /// Whether the levels are untied (decoders with weights `V_k` of their own).
+    pub fn is_untied(&self) -> bool {
+        self.levels[0].v.is_some()
+    }
+
+    /// Level `k`'s decoder weights `V_k: [n_{k−1}, n_k]` for an untied stack, `None` for a
+    /// tied one.
+    ///
+    /// # Panics
+    /// When `k >= n_levels()`.
+    pub fn level_v(&self, k: usize) -> Option<ArrayView2<'_, F>> {
+        self.levels[k].v.as_ref().map(|v| v.view())
     }
 
     /// Layer sizes `[n_inputs, n_1, …, n_code]`.
@@ -246,11 +346,12 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
         validate::finite(codes)?;
         let mut g = codes.to_owned();
         for level in self.levels[1..].iter().rev() {
-            g = decoder::decode::<F, A, _>(level.w.view(), &level.b2, &g);
+            g = decoder::decode::<F, A, _>(level.decoder_map(), &level.b2, &g);
         }
+        let bottom = &self.levels[0];
         Ok(decoder::decode::<F, O, _>(
-            self.levels[0].w.view(),
-            &self.levels[0].b2,
+            bottom.decoder_map(),
+            &bottom.b2,
             &g,
         ))
     }
@@ -442,10 +543,21 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
             };
             let target = &mut out[..n_out];
             let (w, b1, b2) = (slice(&level.w), slice(&level.b1), slice(&level.b2));
-            match pass {
-                Pass::Encode => inference::encode_into::<F, A>((w, b1), input, target),
-                Pass::Decode if k == 0 => inference::decode_into::<F, O>((w, b2), input, target),
-                Pass::Decode => inference::decode_into::<F, A>((w, b2), input, target),
+            // An untied decoder's rows are those of `V`: the encoder's kernel computes it.
+            match (pass, &level.v, k == 0) {
+                (Pass::Encode, _, _) => inference::encode_into::<F, A>((w, b1), input, target),
+                (Pass::Decode, None, true) => {
+                    inference::decode_into::<F, O>((w, b2), input, target);
+                }
+                (Pass::Decode, None, false) => {
+                    inference::decode_into::<F, A>((w, b2), input, target);
+                }
+                (Pass::Decode, Some(v), true) => {
+                    inference::encode_into::<F, O>((slice(v), b2), input, target);
+                }
+                (Pass::Decode, Some(v), false) => {
+                    inference::encode_into::<F, A>((slice(v), b2), input, target);
+                }
             }
             std::mem::swap(&mut out, &mut spare);
             std::mem::swap(&mut out_at, &mut spare_at);
@@ -465,7 +577,8 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
     }
 
     /// The mean loss over all elements of `x` and its gradient with respect to every level's
-    /// `W`, `b1`, `b2` (bottom first), with all of `x` as one batch.
+    /// `W`, `b1`, `b2` (bottom first), then, for an untied stack, every level's `V` (as the
+    /// `w` of a [`Gradients`] without biases), with all of `x` as one batch.
     ///
     /// # Errors
     /// As [`VanillaAutoencoder::loss`].
@@ -485,9 +598,9 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
         Ok((value, grads))
     }
 
-    /// Greedy layer-wise pretraining: level 1 is trained as a [`VanillaAutoencoder`] on `x`,
-    /// level 2 on level 1's codes of `x`, and so on, each with `config`. Returns one report
-    /// per level.
+    /// Greedy layer-wise pretraining: level 1 is trained as a [`VanillaAutoencoder`] (an
+    /// [`UntiedAutoencoder`](crate::UntiedAutoencoder) in an untied stack) on `x`, level 2 on
+    /// level 1's codes of `x`, and so on, each with `config`. Returns one report per level.
     ///
     /// # Errors
     /// As [`VanillaAutoencoder::fit`] for each level; the levels trained before a failure
@@ -503,25 +616,21 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
         let mut reports = Vec::with_capacity(self.levels.len());
         let mut codes: Option<Array2<F>> = None;
         for k in 0..self.levels.len() {
-            let Level { w, b1, b2 } = self.levels[k].try_clone()?;
-            let (report, trained) = if k == 0 {
-                let mut model = VanillaAutoencoder::<F, A, O>::from_parts(w, b1, b2)?;
-                let report = model.fit(x, config)?;
-                let codes_k = model.encode(x)?;
-                codes = Some(codes_k);
-                (report, model.into_parts())
+            let level = self.levels[k].try_clone()?;
+            let below = codes.take();
+            let input = match &below {
+                None => x.view(),
+                Some(below) => below.view(),
+            };
+            // The bottom level reconstructs the data (the output activation), the others the
+            // codes below them (the hidden activation).
+            let (report, level, codes_k) = if k == 0 {
+                pretrain_level::<F, A, O>(level, input, config)?
             } else {
-                let input = codes.take().expect("codes of the level below");
-                let mut model = VanillaAutoencoder::<F, A, A>::from_parts(w, b1, b2)?;
-                let report = model.fit(&input, config)?;
-                codes = Some(model.encode(&input)?);
-                (report, model.into_parts())
+                pretrain_level::<F, A, A>(level, input, config)?
             };
-            self.levels[k] = Level {
-                w: trained.0,
-                b1: trained.1,
-                b2: trained.2,
-            };
+            self.levels[k] = level;
+            codes = Some(codes_k);
             reports.push(report);
         }
         Ok(reports)
@@ -596,10 +705,40 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
     }
 
     fn zero_gradients(&self) -> Result<Vec<Gradients<F>>> {
-        self.levels
-            .iter()
-            .map(|l| Gradients::try_zeros(l.w.ncols(), l.w.nrows(), "gradients"))
+        self.block_shapes()
+            .into_iter()
+            .map(|shape| Gradients::try_shaped(shape, "gradients"))
             .collect()
+    }
+}
+
+/// `(W, V, b1, b2)` of an untied level.
+pub type UntiedLevelParts<F> = (Array2<F>, Array2<F>, Array1<F>, Array1<F>);
+
+/// Trains one level as a single-layer model on `input`: the report, the trained level and its
+/// codes of `input`.
+fn pretrain_level<F: Float, A: Activation, O: Activation>(
+    level: Level<F>,
+    input: ArrayView2<'_, F>,
+    config: &TrainConfig,
+) -> Result<(FitReport<F>, Level<F>, Array2<F>)> {
+    let Level { w, b1, b2, v } = level;
+    match v {
+        None => {
+            let mut model = VanillaAutoencoder::<F, A, O>::from_parts(w, b1, b2)?;
+            let report = model.fit(&input, config)?;
+            let codes = model.encode(&input)?;
+            let (w, b1, b2) = model.into_parts();
+            Ok((report, Level { w, b1, b2, v: None }, codes))
+        }
+        Some(v) => {
+            let mut model = UntiedAutoencoder::<F, A, O>::from_parts(w, v, b1, b2)?;
+            let report = model.fit(&input, config)?;
+            let codes = model.encode(&input)?;
+            let (w, v, b1, b2) = model.into_parts();
+            let v = Some(v);
+            Ok((report, Level { w, b1, b2, v }, codes))
+        }
     }
 }
 
@@ -655,7 +794,7 @@ impl<F: Float> StackWorkspace<F> {
             let n_in = level.w.nrows() * lanes;
             let out = &mut lower[k][..level.w.ncols() * lanes];
             decoder::logits_lanes(
-                DecoderWeights::Tied(slice(&level.w)),
+                level.decoder_weights(),
                 slice(&level.b2),
                 &input[..n_in],
                 out,
@@ -701,6 +840,8 @@ impl<F: Float> StackWorkspace<F> {
         for g in grads.iter_mut() {
             g.w.fill(F::zero());
         }
+        // Every level's block, then (untied) every level's `V`.
+        let (grads, v_grads) = grads.split_at_mut(n_levels);
         let [first, second] = &mut self.delta;
         // Decoder levels, from the output up: level k maps g_k (n_k wide) to g_{k−1}.
         let width0 = levels[0].w.ncols() * lanes;
@@ -715,11 +856,15 @@ impl<F: Float> StackWorkspace<F> {
                 &self.decoded[k + 1]
             };
             let (gw, _, gb2) = grads[k].slices_mut();
+            let grad_m = match v_grads.get_mut(k) {
+                Some(grad_v) => grad_v.slices_mut().0,
+                None => gw,
+            };
             decoder::backward_lanes(
-                DecoderWeights::Tied(slice(&level.w)),
+                level.decoder_weights(),
                 &input[..n_hidden],
                 &delta[..n_inputs],
-                gw,
+                grad_m,
                 gb2,
                 &mut next[..n_hidden],
                 lanes,
@@ -804,26 +949,42 @@ impl<F: Float, A: Activation, O: Activation> Trainable<F> for StackedAutoencoder
         StackedAutoencoder::n_inputs(self)
     }
 
+    /// Every level's `(W, b1, b2)`, bottom first, then every untied level's `V`.
     fn block_shapes(&self) -> Vec<BlockShape> {
-        self.levels
+        let layers = self
+            .levels
             .iter()
-            .map(|l| BlockShape::layer(l.w.ncols(), l.w.nrows()))
-            .collect()
+            .map(|l| BlockShape::layer(l.w.ncols(), l.w.nrows()));
+        let decoders = self.levels.iter().filter_map(|l| l.v.as_ref());
+        let decoders = decoders.map(|v| BlockShape::weights(v.nrows(), v.ncols()));
+        layers.chain(decoders).collect()
     }
 
-    fn block_params(&self, level: usize) -> ParamSlices<'_, F> {
-        let l = &self.levels[level];
-        (slice(&l.w), slice(&l.b1), slice(&l.b2))
+    fn block_params(&self, block: usize) -> ParamSlices<'_, F> {
+        let n_levels = self.levels.len();
+        match self.levels.get(block) {
+            Some(l) => (slice(&l.w), slice(&l.b1), slice(&l.b2)),
+            None => {
+                let v = self.levels[block - n_levels].v.as_ref();
+                (slice(v.expect("a block past the levels is a V")), &[], &[])
+            }
+        }
     }
 
-    fn block_params_mut(&mut self, level: usize) -> (&mut [F], &mut [F], &mut [F]) {
-        let l = &mut self.levels[level];
-        let contiguous = "stack arrays are contiguous";
-        (
-            l.w.as_slice_mut().expect(contiguous),
-            l.b1.as_slice_mut().expect(contiguous),
-            l.b2.as_slice_mut().expect(contiguous),
-        )
+    fn block_params_mut(&mut self, block: usize) -> (&mut [F], &mut [F], &mut [F]) {
+        use crate::gradient::slice_mut;
+        let n_levels = self.levels.len();
+        if block < n_levels {
+            let l = &mut self.levels[block];
+            return (
+                slice_mut(l.w.as_slice_mut()),
+                slice_mut(l.b1.as_slice_mut()),
+                slice_mut(l.b2.as_slice_mut()),
+            );
+        }
+        let v = self.levels[block - n_levels].v.as_mut();
+        let v = v.expect("a block past the levels is a V");
+        (slice_mut(v.as_slice_mut()), &mut [], &mut [])
     }
 
     fn workspace(&self, capacity: usize) -> Result<StackWorkspace<F>> {

@@ -10,7 +10,9 @@
 
 use std::sync::Once;
 
-use autoencoder::{Autoencoder, Loss, TrainConfig, new_stacked, new_untied, new_vanilla};
+use autoencoder::{
+    Autoencoder, Loss, StackedAutoencoder, TrainConfig, new_stacked, new_untied, new_vanilla,
+};
 use ndarray::Array2;
 
 mod alloc_meter;
@@ -51,15 +53,17 @@ fn data(n_samples: usize, n_inputs: usize) -> Array2<f64> {
     })
 }
 
-/// The model kinds checked: the tied and the untied layer, and a two-level stack whose code is
-/// half the hidden width.
-const KINDS: [&str; 3] = ["vanilla", "untied", "stacked"];
+/// The model kinds checked: the tied and the untied layer, and two-level stacks (tied and
+/// untied) whose code is half the hidden width.
+const KINDS: [&str; 4] = ["vanilla", "untied", "stacked", "untied stack"];
 
 fn model(kind: &str, n_inputs: usize, n_hidden: usize) -> Box<dyn Autoencoder<f64>> {
     match kind {
         "vanilla" => new_vanilla("sigmoid", "sigmoid", n_inputs, n_hidden, 1),
         "untied" => new_untied("sigmoid", "sigmoid", n_inputs, n_hidden, 1),
-        _ => new_stacked("sigmoid", "sigmoid", &[n_inputs, n_hidden, n_hidden / 2], 1),
+        "stacked" => new_stacked("sigmoid", "sigmoid", &[n_inputs, n_hidden, n_hidden / 2], 1),
+        _ => StackedAutoencoder::<f64>::new_untied(&[n_inputs, n_hidden, n_hidden / 2], 1)
+            .map(|stack| Box::new(stack) as Box<dyn Autoencoder<f64>>),
     }
     .unwrap()
 }
