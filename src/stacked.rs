@@ -218,14 +218,7 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
         let mut checked = Vec::with_capacity(levels.len());
         let mut sizes = Vec::with_capacity(levels.len() + 1);
         for (w, b1, b2) in levels {
-            if sizes.is_empty() {
-                sizes.push(w.ncols());
-            }
-            let chains = sizes.last() == Some(&w.ncols());
-            sizes.push(w.nrows());
-            if !chains {
-                return Err(Error::InvalidLayerSizes(sizes));
-            }
+            chain(&mut sizes, &w)?;
             let (w, b1, b2) = VanillaAutoencoder::<F, A, A>::from_parts(w, b1, b2)?.into_parts();
             checked.push(Level { w, b1, b2, v: None });
         }
@@ -242,14 +235,7 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
         let mut checked = Vec::with_capacity(levels.len());
         let mut sizes = Vec::with_capacity(levels.len() + 1);
         for (w, v, b1, b2) in levels {
-            if sizes.is_empty() {
-                sizes.push(w.ncols());
-            }
-            let chains = sizes.last() == Some(&w.ncols());
-            sizes.push(w.nrows());
-            if !chains {
-                return Err(Error::InvalidLayerSizes(sizes));
-            }
+            chain(&mut sizes, &w)?;
             let (w, v, b1, b2) =
                 UntiedAutoencoder::<F, A, A>::from_parts(w, v, b1, b2)?.into_parts();
             checked.push(Level {
@@ -709,6 +695,21 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
             .into_iter()
             .map(|shape| Gradients::try_shaped(shape, "gradients"))
             .collect()
+    }
+}
+
+/// Adds the level of weights `w` to the layer sizes so far, or [`Error::InvalidLayerSizes`]
+/// when it does not take the previous level's outputs.
+fn chain<F>(sizes: &mut Vec<usize>, w: &Array2<F>) -> Result<()> {
+    if sizes.is_empty() {
+        sizes.push(w.ncols());
+    }
+    let chains = sizes.last() == Some(&w.ncols());
+    sizes.push(w.nrows());
+    if chains {
+        Ok(())
+    } else {
+        Err(Error::InvalidLayerSizes(std::mem::take(sizes)))
     }
 }
 
