@@ -368,3 +368,91 @@ pub enum Error {
 
 /// The crate's result type.
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// What an [`Error`] is about ([`Error::domain`]), for callers that handle a whole group alike
+/// (say, reject the input, or report a broken file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorDomain {
+    /// The data given to a model: its shape, values, targets or length.
+    Data,
+    /// Settings: hyperparameters, sizes, parameters, and options a model cannot apply.
+    Config,
+    /// A training run: divergence, or a state to resume that does not fit.
+    Training,
+    /// Saved documents and files: reading, writing, format, version, checksum, contents.
+    File,
+    /// CSV tables and their columns, and the scaling of what was read.
+    Table,
+    /// Memory or the linear-algebra backend.
+    Resources,
+}
+
+impl Error {
+    /// The group this error belongs to.
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::{ErrorDomain, TrainConfig, VanillaAutoencoder};
+    /// use ndarray::Array2;
+    ///
+    /// let mut model = VanillaAutoencoder::<f64>::new(3, 2, 0)?;
+    /// let err = model.fit(&Array2::zeros((4, 5)), &TrainConfig::new()).unwrap_err();
+    /// assert_eq!(err.domain(), ErrorDomain::Data);
+    /// let err = model.fit(&Array2::zeros((4, 3)), &TrainConfig::new().epochs(0)).unwrap_err();
+    /// assert_eq!(err.domain(), ErrorDomain::Config);
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
+    pub fn domain(&self) -> ErrorDomain {
+        use ErrorDomain::*;
+        // Every variant is named: a new one does not compile until it has a domain.
+        match self {
+            Error::ShapeMismatch { .. }
+            | Error::EmptyInput
+            | Error::NonFiniteInput { .. }
+            | Error::TargetOutOfRange { .. }
+            | Error::NonFiniteScore { .. }
+            | Error::LengthMismatch { .. }
+            | Error::SingleClass => Data,
+            Error::BceNeedsSigmoid { .. }
+            | Error::SparsityNeedsSigmoid { .. }
+            | Error::InvalidLearningRate(_)
+            | Error::InvalidMomentum(_)
+            | Error::InvalidWeightDecay(_)
+            | Error::InvalidTolerance(_)
+            | Error::ZeroEpochs
+            | Error::ZeroBatchSize
+            | Error::ZeroInputs
+            | Error::ZeroHiddenUnits
+            | Error::InconsistentParts { .. }
+            | Error::DecoderShapeMismatch { .. }
+            | Error::NonFiniteParameter { .. }
+            | Error::InvalidParameter { .. }
+            | Error::InvalidLayerSizes(_)
+            | Error::InvalidScaler { .. }
+            | Error::UnknownActivation { .. }
+            | Error::InvalidPipeline(_)
+            | Error::StepShapeMismatch { .. } => Config,
+            Error::IncompatibleTrainState { .. } | Error::Diverged { .. } => Training,
+            #[cfg(feature = "serde")]
+            Error::Io { .. }
+            | Error::CorruptModel { .. }
+            | Error::UnsupportedVersion { .. }
+            | Error::ModelTooLarge { .. }
+            | Error::FloatTypeMismatch { .. }
+            | Error::ActivationMismatch { .. }
+            | Error::ParameterShapeMismatch { .. }
+            | Error::MissingTensor { .. }
+            | Error::UnexpectedTensor { .. }
+            | Error::ChecksumMismatch { .. } => File,
+            Error::DataIo { .. }
+            | Error::RaggedRow { .. }
+            | Error::NonNumericField { .. }
+            | Error::MissingValue { .. }
+            | Error::UnknownColumn { .. }
+            | Error::NoValuesInColumn { .. }
+            | Error::ScalingOverflow { .. } => Table,
+            Error::Linalg(_) | Error::AllocationFailed { .. } => Resources,
+        }
+    }
+}

@@ -52,7 +52,7 @@ mod validate;
 pub use activation::{Activation, Identity, OutputRange, Relu, Sigmoid, Tanh};
 pub use anomaly::{AnomalyDetector, Threshold, roc_auc};
 pub use any_model::{Autoencoder, new_stacked, new_untied, new_vanilla};
-pub use error::{Error, Result};
+pub use error::{Error, ErrorDomain, Result};
 pub use float::Float;
 pub use gradient::Gradients;
 #[cfg(feature = "serde")]
