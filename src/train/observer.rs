@@ -253,6 +253,11 @@ impl<F: Float> Observer<F> for LossHistory<F> {
 
 /// Stops when the training loss has not improved by more than `min_delta` for `patience` epochs.
 ///
+/// An observer only stops: the model keeps the parameters of the last epoch. For early
+/// stopping that hands back the best epoch's parameters and can watch a validation loss, use
+/// [`TrainConfig::early_stopping`](crate::TrainConfig::early_stopping); both count epochs by
+/// the same rule.
+///
 /// # Examples
 /// ```
 /// use autoencoder::{EarlyStopping, TrainConfig, VanillaAutoencoder};
