@@ -369,8 +369,8 @@ pub enum Error {
 /// The crate's result type.
 pub type Result<T> = std::result::Result<T, Error>;
 
-/// What an [`Error`](enum@Error) is about ([`Error::domain`](Error::domain)), for callers that handle a whole group alike
-/// (say, reject the input, or report a broken file).
+/// What an [`Error`](enum@Error) is about ([`Error::domain`](Error::domain)), for callers
+/// that handle a whole group alike (say, reject the input, or report a broken file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorDomain {
