@@ -631,32 +631,33 @@ impl<F: Float> PartSamples<F> {
         ((grad_w, grad_b1, grad_b2), grad_v): (LayerSlicesMut<'_, F>, Option<&mut [F]>),
     ) -> F {
         let Layer { w, b1, b2, v } = layer;
-        let (d, h, lanes) = (b2.len(), b1.len(), self.rows);
-        let rows_out = &mut self.out_x[..2 * lanes * d];
-        let rows_hidden = &mut self.y_delta[..2 * lanes * h];
+        // Sample-major: each product's lanes (its contiguous dimension) are features here.
+        let (d, h, samples) = (b2.len(), b1.len(), self.rows);
+        let rows_out = &mut self.out_x[..2 * samples * d];
+        let rows_hidden = &mut self.y_delta[..2 * samples * h];
         kernels::vectorized(
             #[inline(always)]
             || {
-                let (out, x) = rows_out.split_at_mut(lanes * d);
-                let (y, delta_hidden) = rows_hidden.split_at_mut(lanes * h);
+                let (out, x) = rows_out.split_at_mut(samples * d);
+                let (y, delta_hidden) = rows_hidden.split_at_mut(samples * h);
                 for row in y.chunks_exact_mut(h) {
                     row.copy_from_slice(b1);
                 }
-                linalg::mat_lanes_by_transposed(x, lanes, d, w, w_t, y, h, true);
+                linalg::mat_lanes_by_transposed(x, samples, d, w, w_t, y, h, true);
                 encoder::activate_in_place::<F, A>(y);
                 for row in out.chunks_exact_mut(d) {
                     row.copy_from_slice(b2);
                 }
                 match v {
-                    None => linalg::mat_lanes(y, lanes, h, Op::N, w, out, d, true),
-                    Some(v) => linalg::mat_lanes_by_transposed(y, lanes, h, v, v_t, out, d, true),
+                    None => linalg::mat_lanes(y, samples, h, Op::N, w, out, d, true),
+                    Some(v) => linalg::mat_lanes_by_transposed(y, samples, h, v, v_t, out, d, true),
                 }
                 let value = loss::output_delta_scaled::<F, O>(loss, out, x, scale);
                 // ∂L/∂Y = ∂L/∂A2 Wᵀ (untied: ∂L/∂A2 V), ∂L/∂A1 = ∂L/∂Y ⊙ f'(A1).
                 match v {
                     None => linalg::mat_lanes_by_transposed(
                         out,
-                        lanes,
+                        samples,
                         d,
                         w,
                         w_t,
@@ -664,7 +665,7 @@ impl<F: Float> PartSamples<F> {
                         h,
                         false,
                     ),
-                    Some(v) => linalg::mat_lanes(out, lanes, d, Op::N, v, delta_hidden, h, false),
+                    Some(v) => linalg::mat_lanes(out, samples, d, Op::N, v, delta_hidden, h, false),
                 }
                 encoder::preactivation_delta_lanes::<F, A>(y, delta_hidden);
                 linalg::sum_rows(out, d, grad_b2);
@@ -673,7 +674,7 @@ impl<F: Float> PartSamples<F> {
                     // ∂L/∂W = Yᵀ ∂L/∂A2 + ∂L/∂A1ᵀ X = [Y ; ∂L/∂A1]ᵀ [∂L/∂A2 ; X].
                     None => linalg::mat_lanes(
                         rows_hidden,
-                        2 * lanes,
+                        2 * samples,
                         h,
                         Op::T,
                         rows_out,
@@ -683,8 +684,8 @@ impl<F: Float> PartSamples<F> {
                     ),
                     // ∂L/∂W = ∂L/∂A1ᵀ X, ∂L/∂V = ∂L/∂A2ᵀ Y.
                     Some(grad_v) => {
-                        linalg::mat_lanes(delta_hidden, lanes, h, Op::T, x, grad_w, d, false);
-                        linalg::mat_lanes(out, lanes, d, Op::T, y, grad_v, h, false);
+                        linalg::mat_lanes(delta_hidden, samples, h, Op::T, x, grad_w, d, false);
+                        linalg::mat_lanes(out, samples, d, Op::T, y, grad_v, h, false);
                     }
                 }
                 value
