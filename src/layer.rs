@@ -5,9 +5,10 @@
 use rand_chacha::ChaCha8Rng;
 
 use crate::activation::OutputRange;
-use crate::gradient::{Gradients, Layer, Workspace};
+use crate::gradient::{Gradients, Layer};
 use crate::train::config::{GradientOptions, ValidTrainConfig};
 use crate::train::regularize;
+use crate::workspace::Workspace;
 use crate::{Activation, Error, Float, Loss, Result};
 
 /// Mean loss of the given rows of row-major `data` and the layer's gradients (overwritten:

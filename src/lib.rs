@@ -48,6 +48,7 @@ mod table;
 mod train;
 mod untied;
 mod validate;
+mod workspace;
 
 pub use activation::{Activation, Identity, OutputRange, Relu, Sigmoid, Tanh};
 pub use anomaly::{AnomalyDetector, Threshold, roc_auc};

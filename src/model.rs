@@ -10,8 +10,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::gradient::{
-    BlockShape, Gradients, Layer, ParamSlices, Workspace, element_count, try_filled,
-    try_with_capacity,
+    BlockShape, Gradients, Layer, ParamSlices, element_count, try_filled, try_with_capacity,
 };
 use crate::layer;
 use crate::online;
@@ -19,6 +18,7 @@ use crate::plan;
 use crate::train::optimizer::UpdateRule;
 use crate::train::state::TrainState;
 use crate::train::trainer::{self, Trainable};
+use crate::workspace::Workspace;
 use crate::{
     Activation, Error, FitReport, Float, Loss, Observer, Result, Sigmoid, TrainConfig,
     ValidTrainConfig, decoder, encoder, inference, kernels, validate,

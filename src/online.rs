@@ -237,8 +237,9 @@ fn dot<F: Float, const FMA: bool, const N: usize>(a: &[F; N], b: &[F; N]) -> F {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gradient::{Layer, Workspace};
+    use crate::gradient::Layer;
     use crate::train::optimizer::MomentumState;
+    use crate::workspace::Workspace;
     use crate::{Identity, Sigmoid, Tanh};
     use rand::{RngExt, SeedableRng};
     use rand_chacha::ChaCha8Rng;

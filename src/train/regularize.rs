@@ -5,7 +5,8 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::gradient::{Gradients, Workspace};
+use crate::gradient::Gradients;
+use crate::workspace::Workspace;
 use crate::{Activation, Float};
 
 /// KL sparsity penalty on the mean activation of each hidden unit (UFLDL's sparse autoencoder).
