@@ -17,6 +17,9 @@
 //! choice here take the portable path whatever the CPU, so that tests can check that path on
 //! any machine. The variable is read once, at the first dispatch; other values are ignored.
 //! (faer's matrix products choose their own kernels, which this does not change.)
+//!
+//! The file is long because every kernel exists for `f32` and `f64`, and its tests (a third of
+//! it) check each against the generic formulas on both instruction-set paths.
 
 use std::any::Any;
 use std::sync::OnceLock;

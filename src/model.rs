@@ -1,4 +1,6 @@
 //! The tied-weight autoencoder: parameters, constructors, inference and training entry points.
+//!
+//! The file is long for the public API it documents (a third of it is docs and examples).
 
 use std::fmt;
 use std::marker::PhantomData;

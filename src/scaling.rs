@@ -5,6 +5,8 @@
 //! cross-entropy targets; [`StandardScaler`] gives each column zero mean and unit variance.
 //! Both compute in `f64` whatever the data's float type, and both keep constant columns exact:
 //! such a column maps to 0 and inverts back to its value.
+//!
+//! The file is long for the public API it documents (half of it is docs and examples).
 
 use ndarray::{Array1, Array2, ArrayBase, ArrayView1, Axis, Data, Ix2};
 

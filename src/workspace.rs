@@ -2,6 +2,8 @@
 //! (samples in the vector lanes) for every batch, and the row form (sample-major parts) for
 //! plain batches of wide layers. `plan.rs` chooses between them; the formulas are those of
 //! `encoder`, `decoder` and `loss`.
+//!
+//! The stages and the row form are kept together: they share the buffers and the parts.
 
 use crate::decoder;
 use crate::error::Result;

@@ -5,6 +5,8 @@
 //! autoencoder fit data.csv -o model.json --header
 //! autoencoder score model.json new.csv -o scores.csv
 //! ```
+//!
+//! One file for the whole tool: its arguments, its five subcommands and their output.
 
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};

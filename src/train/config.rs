@@ -1,4 +1,7 @@
 //! Training hyperparameters: a builder, then one validation step.
+//!
+//! The file is long for one documented builder method per setting, and the checks and their
+//! tests.
 
 use crate::train::regularize::{Contractive, Noise, Sparsity};
 use crate::train::schedule::LearningRateSchedule;
