@@ -105,8 +105,10 @@ pub(crate) trait Trainable<F: Float> {
         }
     }
 
-    fn params_finite(&self) -> bool {
-        (0..self.block_shapes().len()).all(|block| {
+    /// Whether every value of the first `n_blocks` blocks is finite (`n_blocks` from the
+    /// caller: `block_shapes` allocates, and this runs every epoch).
+    fn params_finite(&self, n_blocks: usize) -> bool {
+        (0..n_blocks).all(|block| {
             let (w, b1, b2) = self.block_params(block);
             w.iter().chain(b1).chain(b2).all(|v| v.is_finite())
         })
@@ -397,7 +399,7 @@ where
                 );
             }
         }
-        if !model.params_finite() {
+        if !model.params_finite(shapes.len()) {
             model.restore_params(&snapshot);
             return Err(Error::Diverged {
                 epoch,
