@@ -224,7 +224,7 @@ pub enum Error {
         /// Name of the unexpected tensor.
         name: String,
     },
-    // Data loading and scaling (`src/table.rs`, `src/scaling.rs`).
+    // Data loading and scaling (`src/csv.rs`, `src/scaling.rs`).
     /// Reading a data file failed in the operating system (or the CSV reader).
     #[error("cannot read data ({kind}): {message}")]
     DataIo {
