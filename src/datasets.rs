@@ -32,7 +32,7 @@ pub struct Wisconsin {
 /// assert_eq!(data.malignant.iter().filter(|&&m| m).count(), 239);
 /// ```
 pub fn breast_cancer_wisconsin() -> Wisconsin {
-    let mut reader = csv::ReaderBuilder::new()
+    let mut reader = ::csv::ReaderBuilder::new()
         .has_headers(false)
         .from_reader(WISCONSIN_CSV.as_bytes());
     let mut features = Vec::with_capacity(683 * 9);

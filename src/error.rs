@@ -224,7 +224,7 @@ pub enum Error {
         /// Name of the unexpected tensor.
         name: String,
     },
-    // Data loading and scaling (`src/table.rs`, `src/scaling.rs`).
+    // Data loading and scaling (`src/csv.rs`, `src/scaling.rs`).
     /// Reading a data file failed in the operating system (or the CSV reader).
     #[error("cannot read data ({kind}): {message}")]
     DataIo {
@@ -332,7 +332,7 @@ pub enum Error {
     /// A deployment file or command-line setting that does not fit the data or the model.
     #[error("{0}")]
     InvalidPipeline(String),
-    // Integrity of saved documents (`src/io.rs`).
+    // Integrity of saved documents (`src/io/`).
     /// A saved document's checksum does not match its content: the file was changed or damaged
     /// after it was written.
     #[cfg(feature = "serde")]

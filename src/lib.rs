@@ -17,6 +17,7 @@
 mod activation;
 mod anomaly;
 mod any_model;
+mod csv;
 pub mod datasets;
 mod decoder;
 #[cfg(feature = "serde")]
@@ -44,12 +45,12 @@ mod safetensors_io;
 mod scaler;
 mod scaling;
 mod stacked;
-mod table;
 mod train;
 mod untied;
 mod validate;
 mod workspace;
 
+pub use crate::csv::{Column, CsvOptions, Missing, Table};
 pub use activation::{Activation, Identity, OutputRange, Relu, Sigmoid, Tanh};
 pub use anomaly::{AnomalyDetector, Threshold, roc_auc};
 pub use any_model::{Autoencoder, new_stacked, new_untied, new_vanilla};
@@ -71,7 +72,6 @@ pub use pipeline::Pipeline;
 pub use scaler::Scaler;
 pub use scaling::{MinMaxScaler, StandardScaler};
 pub use stacked::{StackedAutoencoder, UntiedLevelParts};
-pub use table::{Column, CsvOptions, Missing, Table};
 pub use train::config::{EarlyStop, Optimizer, TrainConfig, ValidTrainConfig};
 pub use train::observer::{
     Control, EarlyStopping, EpochStats, Every, FitReport, LossHistory, Observer, StopReason,

@@ -396,12 +396,12 @@ impl CsvOptions {
     /// ```
     pub fn read<F: Float, R: Read>(&self, reader: R) -> Result<Table<F>> {
         // Comments and line numbers are handled in `LineReader`, before the csv reader.
-        let mut reader = csv::ReaderBuilder::new()
+        let mut reader = ::csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .delimiter(self.delimiter)
             .from_reader(LineReader::new(reader, self.comment, self.delimiter));
-        let mut record = csv::ByteRecord::new();
+        let mut record = ::csv::ByteRecord::new();
 
         // The header, or the first row, fixes the field count.
         let mut header: Option<Vec<String>> = None;
@@ -555,13 +555,16 @@ pub struct Table<F> {
 }
 
 /// Reads the next record; `false` at the end of the data.
-fn next_record<R: Read>(reader: &mut csv::Reader<R>, record: &mut csv::ByteRecord) -> Result<bool> {
+fn next_record<R: Read>(
+    reader: &mut ::csv::Reader<R>,
+    record: &mut ::csv::ByteRecord,
+) -> Result<bool> {
     reader.read_byte_record(record).map_err(|e| {
         let line = e
             .position()
             .map_or(String::new(), |p| format!("line {}: ", p.line()));
         let kind = match e.kind() {
-            csv::ErrorKind::Io(io) => io.kind(),
+            ::csv::ErrorKind::Io(io) => io.kind(),
             _ => std::io::ErrorKind::InvalidData,
         };
         Error::DataIo {
@@ -640,9 +643,9 @@ impl<R: Read> LineReader<R> {
     ///
     /// The csv reader's byte position of a record is the end of the previous one; the record
     /// starts at the first record start noted from there on.
-    fn line_of(&mut self, record: &csv::ByteRecord) -> u64 {
+    fn line_of(&mut self, record: &::csv::ByteRecord) -> u64 {
         // The reader sets the position of every record it returns.
-        let after_previous = record.position().map_or(0, csv::Position::byte);
+        let after_previous = record.position().map_or(0, ::csv::Position::byte);
         while self
             .record_starts
             .front()
