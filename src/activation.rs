@@ -2,7 +2,7 @@
 
 use std::fmt::Debug;
 
-use crate::Float;
+use crate::float::Float;
 
 /// An element-wise activation function, chosen at compile time (static dispatch).
 ///

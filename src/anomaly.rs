@@ -3,7 +3,11 @@
 
 use ndarray::{Array1, ArrayBase, Data, Ix2};
 
-use crate::{Autoencoder, Error, Float, Result, TrainConfig, VanillaAutoencoder};
+use crate::any_model::Autoencoder;
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::model::VanillaAutoencoder;
+use crate::train::config::TrainConfig;
 
 /// How the detector's threshold is set.
 #[derive(Debug, Clone, Copy, PartialEq)]

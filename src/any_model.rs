@@ -5,10 +5,14 @@ use std::fmt;
 
 use ndarray::{Array1, Array2, ArrayView2};
 
-use crate::{
-    Activation, Error, FitReport, Float, Identity, Observer, Relu, Result, Sigmoid,
-    StackedAutoencoder, Tanh, TrainConfig, UntiedAutoencoder, VanillaAutoencoder,
-};
+use crate::activation::{Activation, Identity, Relu, Sigmoid, Tanh};
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::model::VanillaAutoencoder;
+use crate::stacked::StackedAutoencoder;
+use crate::train::config::TrainConfig;
+use crate::train::observer::{FitReport, Observer};
+use crate::untied::UntiedAutoencoder;
 
 /// The shared interface of the crate's models: inference and training on views, usable as
 /// `Box<dyn Autoencoder<F>>` when the model kind is only known at run time (a loaded file).
@@ -339,10 +343,12 @@ mod load {
     use serde::Deserialize;
 
     use super::Autoencoder;
-    use crate::{
-        Activation, Error, Float, Identity, Relu, Result, Sigmoid, StackedAutoencoder, Tanh,
-        UntiedAutoencoder, VanillaAutoencoder,
-    };
+    use crate::activation::{Activation, Identity, Relu, Sigmoid, Tanh};
+    use crate::error::{Error, Result};
+    use crate::float::Float;
+    use crate::model::VanillaAutoencoder;
+    use crate::stacked::StackedAutoencoder;
+    use crate::untied::UntiedAutoencoder;
 
     /// The header fields that say which type a model document holds.
     #[derive(Deserialize)]
@@ -385,9 +391,9 @@ mod load {
             header.output_activation.as_str(),
         );
         match header.format.as_str() {
-            crate::MODEL_FORMAT => by_activation_names!(a, o, vanilla(json)),
-            crate::STACKED_FORMAT => by_activation_names!(a, o, stacked(json)),
-            crate::UNTIED_FORMAT => by_activation_names!(a, o, untied(json)),
+            crate::io::MODEL_FORMAT => by_activation_names!(a, o, vanilla(json)),
+            crate::io::STACKED_FORMAT => by_activation_names!(a, o, stacked(json)),
+            crate::io::UNTIED_FORMAT => by_activation_names!(a, o, untied(json)),
             other => Err(Error::CorruptModel {
                 reason: format!("format is {other:?}, expected a model"),
             }),

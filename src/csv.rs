@@ -42,7 +42,8 @@ use std::path::Path;
 
 use ndarray::Array2;
 
-use crate::{Error, Float, Result};
+use crate::error::{Error, Result};
+use crate::float::Float;
 
 /// Longest field text kept in [`Error::NonNumericField`], in characters.
 const MAX_FIELD_CHARS: usize = 64;

@@ -3,8 +3,10 @@
 
 use ndarray::{Array1, Array2, ArrayBase, ArrayView2, Data, Ix2};
 
+use crate::activation::Activation;
+use crate::encoder;
+use crate::float::Float;
 use crate::linalg::{self, Op};
-use crate::{Activation, Float, encoder};
 
 /// `Z = f(Y M + b2)` for row-major codes `Y: [n_samples, n_hidden]`, where `M: [n_hidden,
 /// n_inputs]` is the tied `W` or the untied `Vᵀ` (a transposed view).

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::Result;
+use crate::error::Result;
 use crate::io;
 
 /// A document type: its `format` name and the one `version` this release writes and reads.

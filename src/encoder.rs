@@ -2,8 +2,10 @@
 
 use ndarray::{Array1, Array2, ArrayBase, Data, Ix2};
 
+use crate::activation::Activation;
+use crate::float::Float;
+use crate::kernels;
 use crate::linalg::{self, Op};
-use crate::{Activation, Float, kernels};
 
 /// `Y = f(X Wᵀ + b1)` for row-major data `X: [n_samples, n_inputs]`.
 pub(crate) fn encode<F, A, S>(w: &Array2<F>, b1: &Array1<F>, x: &ArrayBase<S, Ix2>) -> Array2<F>

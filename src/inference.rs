@@ -5,7 +5,10 @@
 
 use ndarray::{ArrayBase, ArrayView1, Data, Ix1};
 
-use crate::{Activation, Error, Float, Result, encoder, kernels, linalg};
+use crate::activation::Activation;
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::{encoder, kernels, linalg};
 
 /// Independent partial sums of the dot products, so that they vectorise.
 const LANES: usize = kernels::BLOCK;

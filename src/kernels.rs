@@ -572,7 +572,7 @@ mod tests {
 
     #[test]
     fn kernels_match_the_generic_formulas() {
-        use crate::{Activation, Sigmoid};
+        use crate::activation::{Activation, Sigmoid};
         let logits: Vec<f64> = (0..21).map(|i| f64::from(i) * 0.9 - 9.0).collect();
         let targets: Vec<f64> = (0..21).map(|i| f64::from(i) / 21.0).collect();
         let mut y = logits.clone();
@@ -583,8 +583,11 @@ mod tests {
         let mut delta = logits.clone();
         let loss = mse_sigmoid_delta(&mut delta, &targets, 1.0 / 21.0);
         let mut expected = logits.clone();
-        let want =
-            crate::loss::output_delta::<f64, Sigmoid>(crate::Loss::Mse, &mut expected, &targets);
+        let want = crate::loss::output_delta::<f64, Sigmoid>(
+            crate::loss::Loss::Mse,
+            &mut expected,
+            &targets,
+        );
         assert!((loss - want).abs() < 1e-16);
         for (a, b) in delta.iter().zip(&expected) {
             assert!((a - b).abs() < 1e-17);

@@ -4,12 +4,15 @@
 
 use rand_chacha::ChaCha8Rng;
 
+use crate::activation::Activation;
 use crate::activation::OutputRange;
+use crate::error::{Error, Result};
+use crate::float::Float;
 use crate::gradient::{Gradients, Layer};
+use crate::loss::Loss;
 use crate::train::config::{GradientOptions, ValidTrainConfig};
 use crate::train::regularize;
 use crate::workspace::Workspace;
-use crate::{Activation, Error, Float, Loss, Result};
 
 /// Mean loss of the given rows of row-major `data` and the layer's gradients (overwritten:
 /// the block `(W, b1, b2)`, then `V`'s for an untied layer), with the config's noise and

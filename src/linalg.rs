@@ -8,7 +8,8 @@
 
 use faer::{MatMut, MatRef};
 
-use crate::{Float, kernels};
+use crate::float::Float;
+use crate::kernels;
 
 /// Products with at least this many multiply-adds use the blocked GEMM.
 const GEMM_MIN_FLOPS: usize = 48 * 48 * 48;

@@ -1,6 +1,8 @@
 //! Reconstruction losses: their value and their gradient with respect to the output logits.
 
-use crate::{Activation, Float, kernels};
+use crate::activation::Activation;
+use crate::float::Float;
+use crate::kernels;
 
 /// The reconstruction loss that training minimises.
 ///
@@ -103,7 +105,7 @@ pub(crate) fn output_delta_scaled<F: Float, O: Activation>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Identity, Sigmoid};
+    use crate::activation::{Identity, Sigmoid};
     use approx::assert_abs_diff_eq;
 
     #[test]

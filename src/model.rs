@@ -11,20 +11,23 @@ use ndarray::{
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::activation::{Activation, Sigmoid};
+use crate::error::{Error, Result};
+use crate::float::Float;
 use crate::gradient::{
     BlockShape, Gradients, Layer, ParamSlices, element_count, try_filled, try_with_capacity,
 };
 use crate::layer;
+use crate::loss::Loss;
 use crate::online;
 use crate::plan;
+use crate::train::config::{TrainConfig, ValidTrainConfig};
+use crate::train::observer::{FitReport, Observer};
 use crate::train::optimizer::UpdateRule;
 use crate::train::state::TrainState;
 use crate::train::trainer::{self, Trainable};
 use crate::workspace::Workspace;
-use crate::{
-    Activation, Error, FitReport, Float, Loss, Observer, Result, Sigmoid, TrainConfig,
-    ValidTrainConfig, decoder, encoder, inference, kernels, validate,
-};
+use crate::{decoder, encoder, inference, kernels, validate};
 
 /// A tied-weight autoencoder with one hidden layer.
 ///

@@ -15,10 +15,13 @@
 //! products over inputs add their terms in another order, so results agree to rounding, not bit
 //! for bit.
 
+use crate::activation::Activation;
+use crate::float::Float;
 use crate::gradient::Gradients;
 use crate::kernels::{self, BLOCK, madd};
+use crate::loss;
+use crate::loss::Loss;
 use crate::train::optimizer::SgdMomentum;
-use crate::{Activation, Float, Loss, loss};
 
 /// Largest `n_inputs` trained here.
 pub(crate) const MAX_INPUTS: usize = 16;
@@ -237,10 +240,10 @@ fn dot<F: Float, const FMA: bool, const N: usize>(a: &[F; N], b: &[F; N]) -> F {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::activation::{Identity, Sigmoid, Tanh};
     use crate::gradient::Layer;
     use crate::train::optimizer::MomentumState;
     use crate::workspace::Workspace;
-    use crate::{Identity, Sigmoid, Tanh};
     use rand::{RngExt, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 

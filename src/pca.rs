@@ -3,7 +3,9 @@
 
 use ndarray::{Array1, Array2, ArrayBase, Axis, Data, Ix2};
 
-use crate::{Error, Float, Result, validate};
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::validate;
 
 /// PCA with `n_components` components: `transform` projects centred rows onto the top principal
 /// axes, `inverse_transform` maps codes back.

@@ -8,9 +8,13 @@ use std::path::Path;
 
 use ndarray::{Array1, Array2, ArrayBase, Data, Ix2};
 
-use crate::{
-    AnomalyDetector, Autoencoder, CsvOptions, Error, Float, Loss, Result, Scaler, Table, Threshold,
-};
+use crate::anomaly::{AnomalyDetector, Threshold};
+use crate::any_model::Autoencoder;
+use crate::csv::{CsvOptions, Table};
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::loss::Loss;
+use crate::scaler::Scaler;
 
 /// Raw rows in, codes, reconstructions, anomaly scores and labels out.
 ///
@@ -245,11 +249,15 @@ mod file {
     use serde_json::value::RawValue;
 
     use super::Pipeline;
+    use crate::anomaly::{AnomalyDetector, Threshold};
     use crate::any_model::model_from_json_str;
+    use crate::csv::CsvOptions;
     use crate::document::{self, Document};
+    use crate::error::{Error, Result};
+    use crate::float::Float;
     use crate::io;
+    use crate::loss::Loss;
     use crate::scaler::ScalerParams;
-    use crate::{AnomalyDetector, CsvOptions, Error, Float, Loss, Result, Threshold};
 
     /// The `format` field of a deployment file, written by [`Pipeline::save_json`]:
     ///

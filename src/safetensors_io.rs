@@ -17,12 +17,14 @@ use std::path::Path;
 use ndarray::{Array1, Array2};
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 
+use crate::activation::Activation;
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::io::{MODEL_FORMAT, MODEL_FORMAT_VERSION};
 use crate::io::{
     check_activations, check_size, float_name, read_limited, shape_error, write_atomically,
 };
-use crate::{
-    Activation, Error, Float, MODEL_FORMAT, MODEL_FORMAT_VERSION, Result, VanillaAutoencoder,
-};
+use crate::model::VanillaAutoencoder;
 
 /// The tensor names, in the order `from_parts` takes them.
 const NAMES: [&str; 3] = ["W", "b1", "b2"];
@@ -275,7 +277,7 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Identity, Sigmoid, Tanh};
+    use crate::activation::{Identity, Sigmoid, Tanh};
 
     fn bytes_of(tensors: Vec<(&str, Dtype, Vec<usize>, Vec<u8>)>) -> Vec<u8> {
         let views: Vec<_> = tensors

@@ -3,7 +3,9 @@
 
 use ndarray::{Array2, ArrayBase, Data, Ix2};
 
-use crate::{Float, MinMaxScaler, Result, StandardScaler};
+use crate::error::Result;
+use crate::float::Float;
+use crate::scaling::{MinMaxScaler, StandardScaler};
 
 /// A fitted [`MinMaxScaler`] or [`StandardScaler`], for code that chooses the scaling at run
 /// time (the deployment file, the command-line tool).
@@ -95,8 +97,10 @@ mod file {
 
     use super::Scaler;
     use crate::document::{self, Document};
+    use crate::error::{Error, Result};
+    use crate::float::Float;
     use crate::io;
-    use crate::{Error, Float, MinMaxScaler, Result, StandardScaler};
+    use crate::scaling::{MinMaxScaler, StandardScaler};
 
     /// The `format` field of a saved scaler.
     pub(crate) const SCALER_FORMAT: &str = "autoencoder/scaler";

@@ -10,7 +10,9 @@
 
 use ndarray::{Array1, Array2, ArrayBase, ArrayView1, Axis, Data, Ix2};
 
-use crate::{Error, Float, Result, validate};
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::validate;
 
 /// Scales each column linearly to `[0, 1]`: `(x − min) / (max − min)`, with the minimum and
 /// maximum of the data it was fitted on.

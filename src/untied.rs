@@ -7,15 +7,20 @@ use ndarray::{Array1, Array2, ArrayBase, ArrayView1, ArrayView2, Data, Ix2};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use crate::activation::{Activation, Sigmoid};
+use crate::error::{Error, Result};
+use crate::float::Float;
 use crate::gradient::{BlockShape, Gradients, Layer, ParamSlices};
 use crate::layer;
+use crate::loss::Loss;
 use crate::model::{glorot_uniform, initial_parts, row_mean_squared_errors, standard_layout};
+use crate::train::config::TrainConfig;
 use crate::train::config::ValidTrainConfig;
 use crate::train::observer::{FitReport, Observer};
 use crate::train::state::TrainState;
 use crate::train::trainer::{self, Trainable};
 use crate::workspace::Workspace;
-use crate::{Activation, Error, Float, Loss, Result, Sigmoid, TrainConfig, decoder, encoder};
+use crate::{decoder, encoder};
 use crate::{gradient, validate};
 
 /// An autoencoder with one hidden layer whose decoder has weights of its own.

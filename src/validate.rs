@@ -2,7 +2,10 @@
 
 use ndarray::{ArrayBase, Data, Ix2};
 
-use crate::{Activation, Error, Float, Loss, Result};
+use crate::activation::Activation;
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::loss::Loss;
 
 /// The data must have `expected` columns.
 pub(crate) fn columns<F, S: Data<Elem = F>>(x: &ArrayBase<S, Ix2>, expected: usize) -> Result<()> {

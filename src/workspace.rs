@@ -5,6 +5,7 @@
 //!
 //! The stages and the row form are kept together: they share the buffers and the parts.
 
+use crate::activation::Activation;
 use crate::decoder;
 use crate::error::Result;
 use crate::float::Float;
@@ -14,7 +15,7 @@ use crate::gradient::{
 use crate::linalg::{self, Op};
 use crate::loss::{self, Loss};
 use crate::plan::{self, BatchStrategy};
-use crate::{Activation, encoder, kernels};
+use crate::{encoder, kernels};
 
 /// Scratch buffers for batches of up to `capacity` rows, laid out lane-major (`[features, rows]`),
 /// plus sample-major ones for wide layers (see `plan::has_row_form`).
@@ -590,7 +591,7 @@ fn for_each_part<F: Float>(parts: &mut [RowPart<F>], f: impl Fn((usize, &mut Row
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Sigmoid;
+    use crate::activation::Sigmoid;
 
     /// The row form of `loss_and_gradient` against the lane-major stages, which the
     /// regularised trainer uses: one part, and three parts (128 + 128 + 44 samples), for tied

@@ -9,8 +9,10 @@ use serde::{Deserialize, Serialize};
 use super::format::{CHECKPOINT_FORMAT, MODEL_FORMAT_VERSION, UNSEALED_VERSION, corrupt};
 use super::fs::{read_limited, write_json_file};
 use super::seal::{open_sealed, to_sealed_json};
+use crate::error::Result;
+use crate::float::Float;
+use crate::train::state::TrainState;
 use crate::train::trainer::Trainable;
-use crate::{Float, Result, TrainState};
 
 /// A checkpoint (versions 1 and 2, the seal aside); the model is kept as raw JSON and read by
 /// its own loader.

@@ -9,9 +9,17 @@ use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, SeqAccess, Visi
 use serde::{Deserialize, Serialize};
 
 use super::seal::open_sealed;
-use crate::{Activation, Error, Float, Result};
+use crate::activation::Activation;
+use crate::error::{Error, Result};
+use crate::float::Float;
 #[cfg(doc)]
-use crate::{StackedAutoencoder, TrainState, UntiedAutoencoder, VanillaAutoencoder};
+use crate::model::VanillaAutoencoder;
+#[cfg(doc)]
+use crate::stacked::StackedAutoencoder;
+#[cfg(doc)]
+use crate::train::state::TrainState;
+#[cfg(doc)]
+use crate::untied::UntiedAutoencoder;
 
 /// The `format` field of a saved model, which names the kind of file.
 ///

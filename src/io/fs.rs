@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::format::{MAX_MODEL_BYTES, check_size};
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 
 /// An [`Error::Io`] for `action` on `path`.
 pub(crate) fn io_error(err: &std::io::Error, action: &str, path: &Path) -> Error {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::format::{check_size, corrupt};
 use super::fs::read_limited;
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 
 /// The seal: `,"checksum":"crc32:` + eight lower-case hex digits + `"}`, the end of a document.
 const SEAL_HEAD: &[u8] = b",\"checksum\":\"crc32:";

@@ -13,9 +13,15 @@ use super::format::{
 };
 use super::fs::{read_limited, write_json_file};
 use super::seal::to_sealed_json;
-use crate::{Activation, Float, Result, StackedAutoencoder, TrainState};
+use crate::activation::Activation;
 #[cfg(doc)]
-use crate::{Error, VanillaAutoencoder};
+use crate::error::Error;
+use crate::error::Result;
+use crate::float::Float;
+#[cfg(doc)]
+use crate::model::VanillaAutoencoder;
+use crate::stacked::StackedAutoencoder;
+use crate::train::state::TrainState;
 
 /// A stacked model as written by versions 1 and 2 (the seal aside).
 #[derive(Serialize, Deserialize)]

@@ -14,9 +14,15 @@ use super::format::{
 };
 use super::fs::{read_limited, write_json_file};
 use super::seal::{open_sealed, to_sealed_json};
-use crate::{Activation, Float, Result, TrainState, UntiedAutoencoder};
+use crate::activation::Activation;
 #[cfg(doc)]
-use crate::{Error, VanillaAutoencoder};
+use crate::error::Error;
+use crate::error::Result;
+use crate::float::Float;
+#[cfg(doc)]
+use crate::model::VanillaAutoencoder;
+use crate::train::state::TrainState;
+use crate::untied::UntiedAutoencoder;
 
 /// An untied model as written by version 2 (the seal aside).
 #[derive(Serialize, Deserialize)]

@@ -12,9 +12,13 @@ use super::format::{
 };
 use super::fs::{read_limited, write_json_file};
 use super::seal::to_sealed_json;
+use crate::activation::Activation;
 #[cfg(doc)]
-use crate::Error;
-use crate::{Activation, Float, Result, TrainState, VanillaAutoencoder};
+use crate::error::Error;
+use crate::error::Result;
+use crate::float::Float;
+use crate::model::VanillaAutoencoder;
+use crate::train::state::TrainState;
 
 /// The file as written by versions 1 and 2 (the seal aside), with values stored as `T` (`f32` or
 /// `f64`); `W` is written from rows and read as raw text (see [`RawLevel`]).
@@ -243,7 +247,8 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Error, Identity, Sigmoid, Tanh};
+    use crate::activation::{Identity, Sigmoid, Tanh};
+    use crate::error::Error;
 
     fn model() -> VanillaAutoencoder<f64, Tanh, Identity> {
         VanillaAutoencoder::new(4, 3, 9).unwrap()

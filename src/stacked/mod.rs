@@ -14,16 +14,20 @@ use rand_chacha::ChaCha8Rng;
 
 mod train;
 
+use crate::activation::{Activation, Sigmoid};
 use crate::decoder::DecoderWeights;
+use crate::error::{Error, Result};
+use crate::float::Float;
 use crate::gradient::{Gradients, try_with_capacity};
+use crate::loss::Loss;
+use crate::model::VanillaAutoencoder;
 use crate::model::{glorot_uniform, initial_parts, row_mean_squared_errors};
+use crate::train::config::TrainConfig;
+use crate::train::observer::{FitReport, Observer};
 use crate::train::state::TrainState;
 use crate::train::trainer::{self, Trainable};
 use crate::untied::UntiedAutoencoder;
-use crate::{
-    Activation, Error, FitReport, Float, Loss, Observer, Result, Sigmoid, TrainConfig,
-    VanillaAutoencoder, decoder, encoder, inference, kernels, validate,
-};
+use crate::{decoder, encoder, inference, kernels, validate};
 
 /// Which way a level maps a sample.
 #[derive(Debug, Clone, Copy)]

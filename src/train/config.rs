@@ -3,9 +3,10 @@
 //! The file is long for one documented builder method per setting, and the checks and their
 //! tests.
 
+use crate::error::{Error, Result};
+use crate::loss::Loss;
 use crate::train::regularize::{Contractive, Noise, Sparsity};
 use crate::train::schedule::LearningRateSchedule;
-use crate::{Error, Loss, Result};
 
 /// The optimiser `fit` uses.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::Float;
+use crate::float::Float;
 use crate::train::patience;
 use crate::train::state::TrainState;
 

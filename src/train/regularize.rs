@@ -5,9 +5,10 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
+use crate::activation::Activation;
+use crate::float::Float;
 use crate::gradient::Gradients;
 use crate::workspace::Workspace;
-use crate::{Activation, Float};
 
 /// KL sparsity penalty on the mean activation of each hidden unit (UFLDL's sparse autoencoder).
 ///
@@ -157,8 +158,10 @@ pub(crate) fn add_contractive_gradient<F: Float, A: Activation>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::activation::{Sigmoid, Tanh};
     use crate::gradient::Layer;
-    use crate::{Loss, Sigmoid, Tanh, VanillaAutoencoder};
+    use crate::loss::Loss;
+    use crate::model::VanillaAutoencoder;
     use ndarray::{Array1, Array2, Axis};
 
     const STEP: f64 = 1e-5;

@@ -65,8 +65,8 @@ pub enum LearningRateSchedule {
 
 impl LearningRateSchedule {
     /// Checks the schedule's own parameters.
-    pub(crate) fn check(&self) -> crate::Result<()> {
-        use crate::Error::InvalidParameter;
+    pub(crate) fn check(&self) -> crate::error::Result<()> {
+        use crate::error::Error::InvalidParameter;
         let in_unit = |name, value: f64, expected| {
             if value > 0.0 && value <= 1.0 {
                 Ok(())

@@ -6,14 +6,19 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
+use crate::activation::Activation;
+use crate::error::{Error, Result};
+use crate::float::Float;
 use crate::gradient::{BlockShape, Gradients, ParamSlices};
+use crate::loss::Loss;
 use crate::train::config::Optimizer;
+use crate::train::config::TrainConfig;
 use crate::train::config::ValidTrainConfig;
 use crate::train::observer::{Control, EpochStats, FitReport, Observer, StopReason};
 use crate::train::optimizer::{Adam, SgdMomentum, UpdateRule};
 use crate::train::patience;
 use crate::train::state::{Best, SPLIT_STREAM, TrainState};
-use crate::{Activation, Error, Float, Loss, Result, TrainConfig, validate};
+use crate::validate;
 use ndarray::{ArrayBase, ArrayView2, Data, Ix2};
 
 /// Rows evaluated at once for the validation loss.
