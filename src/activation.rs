@@ -76,12 +76,11 @@ pub trait Activation: Copy + Default + Debug + Send + Sync + Unpin + 'static {
     }
 }
 
-/// The stable two-branch logistic sigmoid with the exponential `exp`: one exponential of a
-/// non-positive argument, which never overflows. [`Sigmoid`] uses the standard library's
-/// exponential; the vectorised kernels (`kernels.rs`) a branch-free one.
+/// The stable two-branch logistic sigmoid of `a`, given `e = exp(−|a|)`: the exponential of a
+/// non-positive argument never overflows. [`Sigmoid`] takes `e` from the standard library's
+/// exponential, the vectorised kernels (`kernels.rs`) from a branch-free one.
 #[inline(always)]
-pub(crate) fn logistic<F: Float>(a: F, exp: impl Fn(F) -> F) -> F {
-    let e = exp(-a.abs());
+pub(crate) fn logistic<F: Float>(a: F, e: F) -> F {
     let r = F::one() / (F::one() + e);
     if a >= F::zero() { r } else { e * r }
 }
@@ -126,7 +125,7 @@ impl Activation for Sigmoid {
 
     #[inline(always)]
     fn apply<F: Float>(a: F) -> F {
-        logistic(a, F::exp)
+        logistic(a, (-a.abs()).exp())
     }
 
     #[inline(always)]

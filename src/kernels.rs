@@ -161,7 +161,7 @@ macro_rules! float_kernels {
         /// The stable two-branch sigmoid with the branch-free exponential.
         #[inline(always)]
         fn $sigmoid<const FMA: bool>(a: $t) -> $t {
-            logistic(a, $exp::<FMA>)
+            logistic(a, $exp::<FMA>(-a.abs()))
         }
 
         #[inline(always)]
