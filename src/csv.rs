@@ -1,5 +1,8 @@
 //! Reading numeric CSV data into a matrix, one sample per row, with the `csv` crate.
 //!
+//! The file is long for the options it documents and the ways a file can be malformed, each
+//! with its error and test.
+//!
 //! [`CsvOptions`] says how to read (header, delimiter, which columns, what counts as missing and
 //! what to do about it); [`CsvOptions::read`] and [`CsvOptions::read_path`] return a [`Table`]
 //! whose `data` is an `Array2<F>` ready for [`MinMaxScaler`](crate::MinMaxScaler) or

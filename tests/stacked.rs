@@ -88,6 +88,19 @@ fn stack_gradient_matches_finite_differences() {
             "tanh, identity output/mse",
             worst_error::<Tanh, autoencoder::Identity>(Loss::Mse),
         ),
+        (
+            "tanh, sigmoid output/bce",
+            worst_error::<Tanh, Sigmoid>(Loss::BinaryCrossEntropy),
+        ),
+        (
+            "identity/mse",
+            worst_error::<autoencoder::Identity, autoencoder::Identity>(Loss::Mse),
+        ),
+        // A pre-activation within 2 STEP of ReLU's kink would show as an error near 1: none is.
+        (
+            "relu, identity output/mse",
+            worst_error::<autoencoder::Relu, autoencoder::Identity>(Loss::Mse),
+        ),
     ] {
         println!("{name}: worst relative error {e:.2e}");
         assert!(e <= MAX_RELATIVE_ERROR, "{name}: {e}");

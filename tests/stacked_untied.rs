@@ -3,7 +3,7 @@
 
 use autoencoder::datasets::breast_cancer_wisconsin;
 use autoencoder::{
-    Activation, Error, Identity, Loss, Sigmoid, StackedAutoencoder, Tanh, TrainConfig,
+    Activation, Error, Identity, Loss, Relu, Sigmoid, StackedAutoencoder, Tanh, TrainConfig,
     UntiedAutoencoder, UntiedLevelParts,
 };
 use ndarray::{Array2, s};
@@ -79,6 +79,16 @@ fn untied_stack_gradient_matches_finite_differences() {
         (
             "tanh, identity output/mse",
             worst_error::<Tanh, Identity>(Loss::Mse),
+        ),
+        (
+            "tanh, sigmoid output/bce",
+            worst_error::<Tanh, Sigmoid>(Loss::BinaryCrossEntropy),
+        ),
+        ("identity/mse", worst_error::<Identity, Identity>(Loss::Mse)),
+        // A pre-activation within 2 STEP of ReLU's kink would show as an error near 1: none is.
+        (
+            "relu, identity output/mse",
+            worst_error::<Relu, Identity>(Loss::Mse),
         ),
     ] {
         println!("{name}: worst relative error {e:.2e}");

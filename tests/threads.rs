@@ -1,5 +1,5 @@
 //! Training gives bit-identical parameters on one and on two threads, for tied and untied
-//! layers.
+//! layers and stacks.
 //!
 //! The crate trains wide layers on rayon's current thread pool (feature `threading`), so each
 //! run here is installed in a pool of its own size. The batches (300 rows) split into parts of
@@ -7,7 +7,7 @@
 //! and the SGD step taken, in chunks on the pool. With the feature off every run uses one
 //! thread and the test still checks that runs repeat exactly.
 
-use autoencoder::{TrainConfig, UntiedAutoencoder, VanillaAutoencoder};
+use autoencoder::{StackedAutoencoder, TrainConfig, UntiedAutoencoder, VanillaAutoencoder};
 use ndarray::Array2;
 
 /// A model whose parameters can be compared bit for bit.
@@ -40,6 +40,36 @@ impl Model for UntiedAutoencoder<f32> {
     fn bits(&self) -> Vec<u32> {
         let values = self.w().into_iter().chain(self.v()).chain(self.b1());
         values.chain(self.b2()).map(|v| v.to_bits()).collect()
+    }
+}
+
+/// A stack's levels, tied (`UNTIED` false) or untied: `[n_inputs, n_hidden, n_hidden / 2]`.
+struct Stack<const UNTIED: bool>(StackedAutoencoder<f32>);
+
+impl<const UNTIED: bool> Model for Stack<UNTIED> {
+    fn new(n_inputs: usize, n_hidden: usize) -> Self {
+        let sizes = [n_inputs, n_hidden, n_hidden / 2];
+        Stack(match UNTIED {
+            false => StackedAutoencoder::new(&sizes, 3).unwrap(),
+            true => StackedAutoencoder::new_untied(&sizes, 3).unwrap(),
+        })
+    }
+    fn fit(&mut self, x: &Array2<f32>, config: &TrainConfig) {
+        self.0.fit(x, config).unwrap();
+    }
+    fn bits(&self) -> Vec<u32> {
+        let mut bits = Vec::new();
+        for k in 0..self.0.n_levels() {
+            let (w, b1, b2) = self.0.level(k);
+            let v = self.0.level_v(k);
+            let values = w
+                .into_iter()
+                .chain(b1)
+                .chain(b2)
+                .chain(v.into_iter().flatten());
+            bits.extend(values.map(|v| v.to_bits()));
+        }
+        bits
     }
 }
 
@@ -90,4 +120,10 @@ fn one_and_two_threads_give_identical_parameters() {
 #[test]
 fn one_and_two_threads_give_identical_untied_parameters() {
     one_and_two_threads_agree::<UntiedAutoencoder<f32>>();
+}
+
+#[test]
+fn one_and_two_threads_give_identical_stacks() {
+    one_and_two_threads_agree::<Stack<false>>();
+    one_and_two_threads_agree::<Stack<true>>();
 }
