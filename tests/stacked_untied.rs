@@ -8,6 +8,9 @@ use autoencoder::{
 };
 use ndarray::{Array2, s};
 
+#[cfg(feature = "serde")]
+mod serde_common;
+
 /// Five-point stencil, as in `tests/stacked.rs`: truncation ~h⁴ (1e-12), round-off ~1e-14.
 const STEP: f64 = 1e-3;
 const MAX_RELATIVE_ERROR: f64 = 1e-6;
@@ -204,5 +207,26 @@ fn untied_levels_are_checked() {
     assert!(matches!(
         StackedAutoencoder::<f64>::from_untied_levels(vec![]),
         Err(Error::InvalidLayerSizes(_))
+    ));
+}
+
+#[cfg(feature = "serde")]
+#[test]
+fn untied_stacks_keep_their_decoders_in_files() {
+    let stack = StackedAutoencoder::<f32, Tanh, Identity>::new_untied(&[7, 5, 2], 3).unwrap();
+    let json = stack.to_json_string();
+    let back = StackedAutoencoder::<f32, Tanh, Identity>::from_json_str(&json).unwrap();
+    assert!(back.is_untied());
+    assert_eq!(back, stack);
+    // A tied stack's file has no `v` at all (files written before untied stacks read as before).
+    let tied = StackedAutoencoder::<f32, Tanh, Identity>::new(&[7, 5, 2], 3).unwrap();
+    assert!(!tied.to_json_string().contains("\"v\""));
+    // Levels that disagree are refused: drop the top level's `V` and re-seal the document.
+    let resealed = serde_common::edit(&json, |doc| {
+        doc["levels"][1].as_object_mut().unwrap().remove("v");
+    });
+    assert!(matches!(
+        StackedAutoencoder::<f32, Tanh, Identity>::from_json_str(&resealed),
+        Err(Error::CorruptModel { .. })
     ));
 }

@@ -98,7 +98,8 @@ pub const MAX_MODEL_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Format name of a saved [`StackedAutoencoder`]: the same header as [`MODEL_FORMAT`]
 /// (`format`, `version`, `float`, `activation`, `output_activation`), then `levels`, a list of
-/// `{n_inputs, n_hidden, w, b1, b2}` objects, bottom level first, and the `checksum`. Version
+/// `{n_inputs, n_hidden, w, b1, b2}` objects, bottom level first (each with `v`,
+/// `[n_inputs][n_hidden]`, in a stack of untied levels), and the `checksum`. Version
 /// [`MODEL_FORMAT_VERSION`].
 pub const STACKED_FORMAT: &str = "autoencoder/stacked";
 
@@ -159,7 +160,7 @@ pub(crate) fn float_name<F: Float>() -> &'static str {
     }
 }
 
-/// One tied level as stored: shapes and parameters, `W` row by row.
+/// One level as stored: shapes and parameters, `W` row by row, and an untied level's `V`.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct LevelV1<T, W = Vec<Vec<T>>> {
@@ -168,6 +169,13 @@ pub(super) struct LevelV1<T, W = Vec<Vec<T>>> {
     pub(super) w: W,
     pub(super) b1: Vec<T>,
     pub(super) b2: Vec<T>,
+    #[serde(default = "absent", skip_serializing_if = "Option::is_none")]
+    pub(super) v: Option<W>,
+}
+
+/// A field that may be missing (a tied level's `V`).
+fn absent<W>() -> Option<W> {
+    None
 }
 
 /// A level as read: `W` kept as its text until the shapes are known, then parsed straight into
@@ -179,21 +187,31 @@ impl<T: Stored> LevelV1<T> {
         w: ArrayView2<'_, F>,
         b1: ArrayView1<'_, F>,
         b2: ArrayView1<'_, F>,
+        v: Option<ArrayView2<'_, F>>,
     ) -> Self {
         Self {
             n_inputs: w.ncols(),
             n_hidden: w.nrows(),
-            w: w.rows()
-                .into_iter()
-                .map(|row| row.iter().map(|&v| T::from_model(v)).collect())
-                .collect(),
+            w: rows_of(w),
             b1: b1.iter().map(|&v| T::from_model(v)).collect(),
             b2: b2.iter().map(|&v| T::from_model(v)).collect(),
+            v: v.map(rows_of),
         }
     }
 }
 
 impl<T: Stored> RawLevel<'_, T> {
+    /// `V` of an untied level, after checking its shape, and the other parameters.
+    pub(super) fn into_parts_and_v<F: Float>(
+        mut self,
+    ) -> Result<(LevelParts<F>, Option<Array2<F>>)> {
+        let v = self.v.take();
+        let v = v
+            .map(|v| read_matrix::<T, F>(v, (self.n_inputs, self.n_hidden), "V"))
+            .transpose()?;
+        Ok((self.into_parts()?, v))
+    }
+
     /// The parameters, after checking every shape against `n_inputs` and `n_hidden`.
     pub(super) fn into_parts<F: Float>(self) -> Result<LevelParts<F>> {
         let (n_inputs, n_hidden) = (self.n_inputs, self.n_hidden);
@@ -208,6 +226,14 @@ impl<T: Stored> RawLevel<'_, T> {
         let b2 = Array1::from_iter(self.b2.into_iter().map(T::to_model));
         Ok((w, b1, b2))
     }
+}
+
+/// A matrix as stored: row by row.
+pub(super) fn rows_of<T: Stored, F: Float>(m: ArrayView2<'_, F>) -> Vec<Vec<T>> {
+    m.rows()
+        .into_iter()
+        .map(|row| row.iter().map(|&v| T::from_model(v)).collect())
+        .collect()
 }
 
 /// The matrix `name` of shape `(rows, cols)` from its JSON text (a list of rows), parsed straight

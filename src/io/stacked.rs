@@ -6,6 +6,8 @@ use std::path::Path;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use ndarray::Array2;
+
 use super::checkpoint::{load_checkpoint, save_checkpoint};
 use super::format::{
     LevelParts, LevelV1, MODEL_FORMAT_VERSION, RawLevel, STACKED_FORMAT, Stored, corrupt,
@@ -60,7 +62,7 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
                 levels: (0..stack.n_levels())
                     .map(|k| {
                         let (w, b1, b2) = stack.level(k);
-                        LevelV1::from_parts(w, b1, b2)
+                        LevelV1::from_parts(w, b1, b2, stack.level_v(k))
                     })
                     .collect(),
             }
@@ -93,9 +95,13 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
     }
 
     fn from_json_cow(json: Cow<'_, [u8]>) -> Result<Self> {
-        fn levels<T: Stored, F: Float>(json: &[u8]) -> Result<Vec<LevelParts<F>>> {
+        type Parts<F> = Vec<(LevelParts<F>, Option<Array2<F>>)>;
+        fn levels<T: Stored, F: Float>(json: &[u8]) -> Result<Parts<F>> {
             let file: StackedFileV1<T, _> = serde_json::from_slice(json).map_err(corrupt)?;
-            file.levels.into_iter().map(RawLevel::into_parts).collect()
+            file.levels
+                .into_iter()
+                .map(RawLevel::into_parts_and_v)
+                .collect()
         }
         let json = open_model::<F, A, O>(json, STACKED_FORMAT)?;
         let parts = if float_name::<F>() == "f32" {
@@ -103,7 +109,18 @@ impl<F: Float, A: Activation, O: Activation> StackedAutoencoder<F, A, O> {
         } else {
             levels::<f64, F>(&json)?
         };
-        Self::from_levels(parts)
+        let untied = parts.iter().filter(|(_, v)| v.is_some()).count();
+        if untied == 0 {
+            Self::from_levels(parts.into_iter().map(|(level, _)| level).collect())
+        } else if untied == parts.len() {
+            let levels = parts.into_iter().map(|((w, b1, b2), v)| {
+                let v = v.expect("every level has V");
+                (w, v, b1, b2)
+            });
+            Self::from_untied_levels(levels.collect())
+        } else {
+            Err(corrupt("some levels have V and others not"))
+        }
     }
 
     /// Saves the stack as JSON to `path`, atomically (see [`VanillaAutoencoder::save_json`]).

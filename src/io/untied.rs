@@ -3,14 +3,14 @@
 use std::borrow::Cow;
 use std::path::Path;
 
-use ndarray::{Array1, ArrayView1, ArrayView2};
+use ndarray::{Array1, ArrayView1};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::checkpoint::{load_checkpoint, save_checkpoint};
 use super::format::{
     MODEL_FORMAT_VERSION, Stored, TypeV1, UNTIED_FORMAT, check_activations, check_float, corrupt,
-    float_name, read_matrix, shape_error,
+    float_name, read_matrix, rows_of, shape_error,
 };
 use super::fs::{read_limited, write_json_file};
 use super::seal::{open_sealed, to_sealed_json};
@@ -39,13 +39,6 @@ struct UntiedFileV2<T, W = Vec<Vec<T>>> {
     v: W,
     b1: Vec<T>,
     b2: Vec<T>,
-}
-
-fn rows_of<T: Stored, F: Float>(m: ArrayView2<'_, F>) -> Vec<Vec<T>> {
-    m.rows()
-        .into_iter()
-        .map(|row| row.iter().map(|&v| T::from_model(v)).collect())
-        .collect()
 }
 
 impl<F: Float, A: Activation, O: Activation> UntiedAutoencoder<F, A, O> {

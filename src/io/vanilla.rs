@@ -41,7 +41,7 @@ impl<T: Stored> ModelFileV1<T> {
     fn from_model<F: Float, A: Activation, O: Activation>(
         model: &VanillaAutoencoder<F, A, O>,
     ) -> Self {
-        let level = LevelV1::from_parts(model.w(), model.b1(), model.b2());
+        let level = LevelV1::from_parts(model.w(), model.b1(), model.b2(), None);
         Self {
             format: MODEL_FORMAT.to_owned(),
             version: MODEL_FORMAT_VERSION,
@@ -67,6 +67,7 @@ impl<T: Stored> ModelFileV1<T, &serde_json::value::RawValue> {
             w: self.w,
             b1: self.b1,
             b2: self.b2,
+            v: None,
         };
         let (w, b1, b2) = level.into_parts()?;
         VanillaAutoencoder::from_parts(w, b1, b2)
