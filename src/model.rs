@@ -20,6 +20,7 @@ use crate::gradient::{
 use crate::layer;
 use crate::loss::Loss;
 use crate::online;
+use crate::pca::Pca;
 use crate::plan;
 use crate::train::config::{TrainConfig, ValidTrainConfig};
 use crate::train::observer::{FitReport, Observer};
@@ -179,6 +180,30 @@ impl<F: Float, A: Activation, O: Activation> VanillaAutoencoder<F, A, O> {
             b2: standard_layout(b2, "b2")?,
             activations: PhantomData,
         })
+    }
+
+    /// A model that starts at PCA's solution: `W = Uₖᵀ`, `b1 = −W mean`, `b2 = mean`, so that
+    /// `Z = (X − mean) Uₖ Uₖᵀ + mean` with identity activations: exactly PCA's reconstruction
+    /// (its best linear one), and a start close to it for nearly linear activations.
+    ///
+    /// # Errors
+    /// As [`from_parts`](Self::from_parts).
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::{Identity, Pca, VanillaAutoencoder};
+    /// use ndarray::Array2;
+    ///
+    /// let x = Array2::from_shape_fn((40, 5), |(i, j)| ((i * (j + 1)) % 7) as f64 / 6.0);
+    /// let pca = Pca::fit(&x, 2)?;
+    /// let model = VanillaAutoencoder::<f64, Identity>::from_pca(&pca)?;
+    /// let gap = model.reconstruction_errors(&x)?.mean().unwrap() - pca.training_error();
+    /// assert!(gap.abs() < 1e-12);
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
+    pub fn from_pca(pca: &Pca<F>) -> Result<Self> {
+        let (w, b1, b2) = pca.linear_layer();
+        Self::from_parts(w, b1, b2)
     }
 
     /// The parameters `(W, b1, b2)`, consuming the model.

@@ -1,7 +1,7 @@
 //! Principal component analysis: the linear baseline an autoencoder has to beat, computed with
 //! faer's symmetric eigendecomposition of the covariance matrix.
 
-use ndarray::{Array1, Array2, ArrayBase, Axis, Data, Ix2};
+use ndarray::{Array1, Array2, ArrayBase, ArrayView1, ArrayView2, Axis, Data, Ix2};
 
 use crate::error::{Error, Result};
 use crate::float::Float;
@@ -87,6 +87,24 @@ impl<F: Float> Pca<F> {
     /// The number of input columns.
     pub fn n_inputs(&self) -> usize {
         self.mean.len()
+    }
+
+    /// The mean of the training rows, `[n_inputs]`.
+    pub fn mean(&self) -> ArrayView1<'_, F> {
+        self.mean.view()
+    }
+
+    /// The principal axes `Uₖ` as columns, `[n_inputs, n_components]`, by decreasing variance.
+    pub fn components(&self) -> ArrayView2<'_, F> {
+        self.components.view()
+    }
+
+    /// PCA as an encoder `codes = Uₖᵀ x − Uₖᵀ mean` and a decoder `x̂ = Uₖ codes + mean`:
+    /// `(W, b1, b2)` with `W = Uₖᵀ`, `b1 = −W mean`, `b2 = mean` (the decoder's weights are `Wᵀ`).
+    pub(crate) fn linear_layer(&self) -> (Array2<F>, Array1<F>, Array1<F>) {
+        let w = self.components.t().to_owned();
+        let b1 = -w.dot(&self.mean);
+        (w, b1, self.mean.clone())
     }
 
     /// The variance along each principal axis (the covariance's eigenvalues, all of them,

@@ -14,6 +14,7 @@ use crate::gradient::{BlockShape, Gradients, Layer, ParamSlices};
 use crate::layer;
 use crate::loss::Loss;
 use crate::model::{glorot_uniform, initial_parts, row_mean_squared_errors, standard_layout};
+use crate::pca::Pca;
 use crate::train::config::TrainConfig;
 use crate::train::config::ValidTrainConfig;
 use crate::train::observer::{FitReport, Observer};
@@ -167,6 +168,17 @@ impl<F: Float, A: Activation, O: Activation> UntiedAutoencoder<F, A, O> {
             b2: standard_layout(b2, "b2")?,
             activations: PhantomData,
         })
+    }
+
+    /// A model that starts at PCA's solution: `W = Uₖᵀ`, `b1 = −W mean`, `V = Uₖ`,
+    /// `b2 = mean` (see [`VanillaAutoencoder::from_pca`](crate::VanillaAutoencoder::from_pca)).
+    ///
+    /// # Errors
+    /// As [`from_parts`](Self::from_parts).
+    pub fn from_pca(pca: &Pca<F>) -> Result<Self> {
+        let (w, b1, b2) = pca.linear_layer();
+        let v = w.t().to_owned();
+        Self::from_parts(w, v, b1, b2)
     }
 
     /// The parameters `(W, V, b1, b2)`, consuming the model.
