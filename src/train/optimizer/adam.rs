@@ -1,6 +1,8 @@
 //! Adam, in PyTorch's form.
 
 use super::{LevelOptimizer, UpdateRule, checked_step};
+#[cfg(doc)]
+use crate::error::Error;
 use crate::error::Result;
 use crate::float::Float;
 use crate::gradient::{BlockShape, Gradients, LayerSlicesMut, ParamSlices, slice_mut};

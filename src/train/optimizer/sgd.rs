@@ -3,6 +3,8 @@
 use ndarray::{Array1, Array2};
 
 use super::{LevelOptimizer, UpdateRule, checked_step};
+#[cfg(doc)]
+use crate::error::Error;
 use crate::error::Result;
 use crate::float::Float;
 use crate::gradient::{BlockShape, Gradients, LayerSlicesMut, ParamSlices, slice_mut};
