@@ -1,4 +1,5 @@
-//! The epoch and mini-batch loop, shared by every model made of tied levels.
+//! The epoch and mini-batch loop, shared by every model: it trains parameter blocks through the
+//! `Trainable` trait, with the optimiser's `UpdateRule`.
 
 use std::time::Instant;
 
