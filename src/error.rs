@@ -121,6 +121,17 @@ pub enum Error {
         /// `"W"`, `"b1"` or `"b2"`.
         name: &'static str,
     },
+    /// A training option that the chosen optimiser or model cannot apply, rejected before
+    /// training starts.
+    #[error("{option} cannot be used with {with}: {reason}")]
+    OptionNotApplicable {
+        /// The option, as the config's method names it.
+        option: &'static str,
+        /// What cannot apply it (an optimiser or a model kind).
+        with: &'static str,
+        /// Why.
+        reason: &'static str,
+    },
     /// A hyperparameter of an optional training feature (optimiser, schedule, penalty, noise,
     /// validation, anomaly threshold) is out of range.
     #[error("{name} must be {expected}, got {value}")]
@@ -428,6 +439,7 @@ impl Error {
             | Error::DecoderShapeMismatch { .. }
             | Error::NonFiniteParameter { .. }
             | Error::InvalidParameter { .. }
+            | Error::OptionNotApplicable { .. }
             | Error::InvalidLayerSizes(_)
             | Error::InvalidScaler { .. }
             | Error::UnknownActivation { .. }

@@ -25,9 +25,61 @@ pub enum Optimizer {
         /// Denominator offset, finite and > 0. PyTorch's default is 1e-8.
         epsilon: f64,
     },
+    /// Full-batch L-BFGS with a strong-Wolfe line search (see [`Optimizer::lbfgs`]): every
+    /// epoch is one iteration over all training rows.
+    Lbfgs {
+        /// Curvature pairs kept, in 1..=[`Optimizer::MAX_LBFGS_HISTORY`].
+        history: usize,
+        /// Converged when the largest gradient element is at most this, finite and >= 0.
+        gradient_tolerance: f64,
+        /// Converged when an iteration lowers the objective by at most this fraction of it,
+        /// finite and >= 0.
+        loss_tolerance: f64,
+    },
 }
 
 impl Optimizer {
+    /// The longest L-BFGS history accepted: its memory is `2 · history` copies of the
+    /// parameters, allocated before training.
+    pub const MAX_LBFGS_HISTORY: usize = 100;
+
+    /// Full-batch L-BFGS with a history of 10 pairs, gradient tolerance `1e-9` and loss
+    /// tolerance `1e-12`.
+    ///
+    /// It suits data sets whose gradient over all rows is cheap (up to some tens of thousands
+    /// of rows), and converges much further than SGD or Adam in the same time there. Each
+    /// epoch is one iteration: a direction from the stored curvature pairs, then a line search
+    /// that evaluates the loss and gradient on all training rows until the strong Wolfe
+    /// conditions hold (at most 20 evaluations), so [`TrainConfig::epochs`] is the iteration
+    /// budget. Training stops early with [`StopReason::Converged`](crate::StopReason::Converged)
+    /// when a tolerance is met or no step lowers the loss any more.
+    ///
+    /// The learning rate, momentum, batch size and shuffling do not apply (the line search sets
+    /// the step, and every evaluation uses all rows); the weight decay adds `λ/2 ‖W‖²` to the
+    /// objective. Noise, the sparsity and contractive penalties and learning-rate schedules
+    /// are rejected ([`Error::OptionNotApplicable`]): the line search needs a deterministic
+    /// objective whose value it can compute.
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::{Identity, Optimizer, StopReason, TrainConfig, VanillaAutoencoder};
+    /// use ndarray::Array2;
+    ///
+    /// let x = Array2::from_shape_fn((40, 5), |(i, j)| ((i * (j + 1)) % 7) as f64 / 6.0 - 0.5);
+    /// let mut model = VanillaAutoencoder::<f64, Identity>::new(5, 2, 0)?;
+    /// let config = TrainConfig::new().optimizer(Optimizer::lbfgs()).epochs(500);
+    /// let report = model.fit(&x, &config)?;
+    /// assert_eq!(report.stop_reason(), StopReason::Converged);
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
+    pub fn lbfgs() -> Self {
+        Optimizer::Lbfgs {
+            history: 10,
+            gradient_tolerance: 1e-9,
+            loss_tolerance: 1e-12,
+        }
+    }
+
     /// Adam with PyTorch's defaults: `β1 = 0.9`, `β2 = 0.999`, `ε = 1e-8`.
     pub fn adam() -> Self {
         Optimizer::Adam {
@@ -187,6 +239,38 @@ impl ValidTrainConfig {
     /// Input corruption (denoising).
     pub fn noise(&self) -> Noise {
         self.noise
+    }
+
+    /// Rejects what full-batch L-BFGS cannot apply: its line search compares values of one
+    /// deterministic objective, which noise changes from call to call, the penalties' values
+    /// are not computed for, and a schedule has no step to scale.
+    fn check_full_batch(&self) -> Result<()> {
+        let with = "L-BFGS";
+        let not_applicable = |option, reason| {
+            Err(Error::OptionNotApplicable {
+                option,
+                with,
+                reason,
+            })
+        };
+        let GradientOptions {
+            noise,
+            sparsity,
+            contractive,
+        } = self.gradient_options();
+        if noise.is_active() {
+            return not_applicable("noise", "the line search needs a deterministic objective");
+        }
+        if sparsity.is_some() {
+            return not_applicable("sparsity", "the line search needs the penalty's value");
+        }
+        if contractive.is_some() {
+            return not_applicable("contractive", "the line search needs the penalty's value");
+        }
+        if self.schedule != LearningRateSchedule::Constant {
+            return not_applicable("schedule", "the line search chooses every step");
+        }
+        Ok(())
     }
 }
 
@@ -445,6 +529,23 @@ impl TrainConfig {
             if !(epsilon.is_finite() && epsilon > 0.0) {
                 return invalid("epsilon", epsilon, "finite and > 0");
             }
+        }
+        if let Optimizer::Lbfgs {
+            history,
+            gradient_tolerance,
+            loss_tolerance,
+        } = c.optimizer
+        {
+            if !(1..=Optimizer::MAX_LBFGS_HISTORY).contains(&history) {
+                return invalid("history", history as f64, "in 1..=100");
+            }
+            if !(gradient_tolerance.is_finite() && gradient_tolerance >= 0.0) {
+                return invalid("gradient_tolerance", gradient_tolerance, "finite and >= 0");
+            }
+            if !(loss_tolerance.is_finite() && loss_tolerance >= 0.0) {
+                return invalid("loss_tolerance", loss_tolerance, "finite and >= 0");
+            }
+            c.check_full_batch()?;
         }
         c.schedule.check()?;
         if let Some(f) = c.validation_fraction

@@ -2,6 +2,9 @@
 //! observers.
 
 pub(crate) mod config;
+pub(crate) mod full_batch;
+pub(crate) mod line_search;
+pub(crate) mod mini_batch;
 pub(crate) mod observer;
 pub(crate) mod optimizer;
 pub(crate) mod patience;

@@ -13,11 +13,13 @@ pub struct EpochStats<F> {
     /// Epoch index, from 0.
     pub epoch: usize,
     /// The epoch's training loss: the sample-weighted mean of its batch losses, each computed
-    /// before that batch's update.
+    /// before that batch's update (with L-BFGS: the loss on all training rows after the
+    /// epoch's iteration).
     pub loss: F,
     /// Loss on the validation data after the epoch, when there is validation data.
     pub validation_loss: Option<F>,
-    /// Learning rate used in the epoch.
+    /// Learning rate used in the epoch (with L-BFGS: the step length its line search took, 0
+    /// when it did not move).
     pub learning_rate: f64,
     /// Time since `fit` started.
     pub elapsed: Duration,
@@ -44,6 +46,9 @@ pub enum StopReason {
     Observer,
     /// The monitored loss stopped improving (see [`TrainConfig::early_stopping`](crate::TrainConfig::early_stopping)).
     EarlyStopping,
+    /// The optimiser converged: L-BFGS met a tolerance of [`Optimizer::Lbfgs`](crate::Optimizer::Lbfgs),
+    /// or no step lowered the loss any more.
+    Converged,
 }
 
 /// The outcome of a `fit` call.

@@ -6,7 +6,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::gradient::{BlockShape, Gradients};
-use crate::train::config::ValidTrainConfig;
+use crate::train::config::{Optimizer, ValidTrainConfig};
 use crate::train::optimizer::LevelOptimizer;
 use crate::train::schedule::ScheduleState;
 
@@ -96,6 +96,7 @@ impl<F: Float> TrainState<F> {
             let ok = match opt {
                 LevelOptimizer::Sgd(s) => fits(&s.velocity, shape),
                 LevelOptimizer::Adam(s) => fits(&s.first, shape) && fits(&s.second, shape),
+                LevelOptimizer::Lbfgs(s) => s.fits(*shape),
             };
             if !ok {
                 return Err("an optimiser state does not fit the model or is not finite");
@@ -155,6 +156,16 @@ impl<F: Float> TrainState<F> {
         }
         // A state may come from a file or any deserialiser: check all of it before training.
         self.check(shapes).or_else(incompatible)?;
+        if let Optimizer::Lbfgs { history, .. } = config.optimizer() {
+            let pairs = |opt: &LevelOptimizer<F>| match opt {
+                LevelOptimizer::Lbfgs(s) => s.steps.len(),
+                _ => usize::MAX,
+            };
+            let first = self.optimizers.first().map_or(0, pairs);
+            if first > history || !self.optimizers.iter().all(|opt| pairs(opt) == first) {
+                return incompatible("the L-BFGS history does not fit the configured one");
+            }
+        }
         if self.next_epoch >= config.epochs() {
             return incompatible("the state has already run all the configured epochs");
         }

@@ -15,6 +15,8 @@ use crate::loss::Loss;
 use crate::train::config::Optimizer;
 use crate::train::config::TrainConfig;
 use crate::train::config::ValidTrainConfig;
+use crate::train::full_batch;
+use crate::train::mini_batch::MiniBatches;
 use crate::train::observer::{Control, EpochStats, FitReport, Observer, StopReason};
 use crate::train::optimizer::{Adam, SgdMomentum, UpdateRule};
 use crate::train::patience;
@@ -212,18 +214,22 @@ where
         None => Validation::FromConfig,
     };
     let weight_decay = F::cast(config.weight_decay());
-    // The one place the config's optimiser is read: the loop below is generic over its rule,
-    // made for each epoch from the schedule's learning rate.
+    // The one place the config's optimiser is read: the loop below is generic over what an
+    // epoch does (mini-batches with a rule made from the schedule's learning rate, or one
+    // L-BFGS iteration).
     match config.optimizer() {
         Optimizer::Sgd => {
             let (momentum, nesterov) = (F::cast(config.momentum()), config.nesterov());
-            let settings = |learning_rate| SgdMomentum {
+            let settings = move |learning_rate| SgdMomentum {
                 learning_rate,
                 momentum,
                 nesterov,
                 weight_decay,
             };
-            train(model, data, validation, config, state, settings, observer)
+            let update = |model: &M, rows, state: &mut TrainState<F>| {
+                MiniBatches::new(model, rows, config, state, settings)
+            };
+            train(model, data, validation, config, state, update, observer)
         }
         Optimizer::Adam {
             beta1,
@@ -231,35 +237,80 @@ where
             epsilon,
         } => {
             let (beta1, beta2, epsilon) = (F::cast(beta1), F::cast(beta2), F::cast(epsilon));
-            let settings = |learning_rate| Adam {
+            let settings = move |learning_rate| Adam {
                 learning_rate,
                 beta1,
                 beta2,
                 epsilon,
                 weight_decay,
             };
-            train(model, data, validation, config, state, settings, observer)
+            let update = |model: &M, rows, state: &mut TrainState<F>| {
+                MiniBatches::new(model, rows, config, state, settings)
+            };
+            train(model, data, validation, config, state, update, observer)
+        }
+        Optimizer::Lbfgs {
+            history,
+            gradient_tolerance,
+            loss_tolerance,
+        } => {
+            let settings = full_batch::Settings {
+                history,
+                gradient_tolerance,
+                loss_tolerance,
+            };
+            let update = |model: &M, rows, state: &mut TrainState<F>| {
+                full_batch::Lbfgs::new(model, rows, config, state, settings)
+            };
+            train(model, data, validation, config, state, update, observer)
         }
     }
+}
+
+/// The epoch's training loss, the step it took (the learning rate, or L-BFGS's step length)
+/// and whether the optimiser has converged.
+pub(crate) struct EpochOutcome<F> {
+    pub(crate) loss: F,
+    pub(crate) step: f64,
+    pub(crate) converged: bool,
+}
+
+/// What one epoch does to the parameters: mini-batches with a per-block rule
+/// (`mini_batch.rs`), or one full-batch L-BFGS iteration (`full_batch.rs`). The loop around
+/// it (validation, early stopping, divergence, observers, the state) is [`train`]'s.
+pub(crate) trait EpochUpdate<F: Float, M: Trainable<F>> {
+    /// One epoch: its outcome, or the index of the batch whose loss or parameters were not
+    /// finite (the caller restores the parameters of the last completed epoch).
+    fn epoch(
+        &mut self,
+        model: &mut M,
+        data: &[F],
+        config: &ValidTrainConfig,
+        state: &mut TrainState<F>,
+        epoch: usize,
+    ) -> std::result::Result<EpochOutcome<F>, usize>;
+
+    /// Hands the optimiser's state back to `state`.
+    fn finish(self, state: &mut TrainState<F>);
 }
 
 /// Trains `model` on row-major `data` (already validated), from `state` (a fresh one unless
 /// resuming), up to `config.epochs()` epochs in all.
 ///
 /// On divergence the parameters are restored to those at the end of the last completed epoch.
-fn train<F, M, R, Ob>(
+fn train<F, M, U, Ob>(
     model: &mut M,
     data: &[F],
     validation: Validation<'_, F>,
     config: &ValidTrainConfig,
     state: Option<TrainState<F>>,
-    settings: impl Fn(F) -> R,
+    make_update: impl FnOnce(&M, Vec<usize>, &mut TrainState<F>) -> Result<U>,
     observer: &mut Ob,
 ) -> Result<FitReport<F>>
 where
     F: Float,
     M: Trainable<F>,
-    R: UpdateRule<F>,
+    U: EpochUpdate<F, M>,
     Ob: Observer<F> + ?Sized,
 {
     let shapes = model.block_shapes();
@@ -290,21 +341,9 @@ where
         Some(state) => state,
         None => TrainState::new(config, &shapes)?,
     };
-    // The rule's own states while training; back into `state` at the end.
-    let mut rule_states = std::mem::take(&mut state.optimizers)
-        .into_iter()
-        .map(R::stored_state)
-        .collect::<Option<Vec<_>>>()
-        .ok_or(Error::IncompatibleTrainState {
-            reason: "the state was made with another optimiser",
-        })?;
-
-    let n_samples = training_rows.len();
-    let batch_size = config.batch_size().min(n_samples);
-    let n_batches = n_samples.div_ceil(batch_size);
     // Every buffer is allocated, fallibly, before the model is touched: a model that fits in
     // memory may still lack room for its gradients and optimiser state.
-    let mut workspace = model.workspace(batch_size)?;
+    let mut update = make_update(model, training_rows, &mut state)?;
     let mut validation_workspace = validation
         .as_ref()
         .map(|rows| model.workspace(rows.indices.len().min(VALIDATION_CHUNK)))
@@ -315,7 +354,6 @@ where
             .map(|&shape| Gradients::try_shaped(shape, "training buffers"))
             .collect()
     };
-    let mut grads = zeros()?;
     // Parameters at the end of the last completed epoch, for recovery from divergence.
     let mut snapshot = zeros()?;
     let early_stopping = config.early_stopping().is_some();
@@ -345,8 +383,6 @@ where
             params,
         });
     }
-    let mut order = training_rows.clone();
-    let sample_count = F::cast(n_samples as f64);
 
     let start = Instant::now();
     observer.on_start();
@@ -358,64 +394,17 @@ where
     let mut stop_reason = StopReason::MaxEpochs;
     while state.next_epoch < config.epochs() {
         let epoch = state.next_epoch;
-        let learning_rate = state.schedule.rate(epoch);
-        let rule = settings(F::cast(learning_rate));
-        if config.shuffle() {
-            order.copy_from_slice(&training_rows);
-            order.shuffle(&mut state.shuffle_rng);
-        }
-        let mut weighted_sum = F::zero();
-        let online = match batch_size {
-            1 => model.online_epoch(data, &order, config, &rule, &mut rule_states),
-            _ => None,
-        };
-        match online {
-            Some(Ok(sum)) => weighted_sum = sum,
-            Some(Err(batch)) => {
+        let outcome = match update.epoch(model, data, config, &mut state, epoch) {
+            Ok(outcome) => outcome,
+            Err(batch) => {
                 model.restore_params(&snapshot);
                 return Err(Error::Diverged { epoch, batch });
             }
-            None => {}
-        }
-        let batches = if online.is_some() {
-            &[][..]
-        } else {
-            &order[..]
         };
-        for (batch, rows) in batches.chunks(batch_size).enumerate() {
-            let loss = model.batch_gradient(
-                &mut workspace,
-                data,
-                rows,
-                config,
-                &mut state.noise_rng,
-                &mut grads,
-            );
-            if !loss.is_finite() {
-                model.restore_params(&snapshot);
-                return Err(Error::Diverged { epoch, batch });
-            }
-            weighted_sum += loss * F::cast(rows.len() as f64);
-            for (block, (rule_state, block_grads)) in rule_states.iter_mut().zip(&grads).enumerate()
-            {
-                rule.step(
-                    model.block_params_mut(block),
-                    block_grads.slices(),
-                    rule_state,
-                );
-            }
-        }
-        if !model.params_finite(shapes.len()) {
-            model.restore_params(&snapshot);
-            return Err(Error::Diverged {
-                epoch,
-                batch: n_batches - 1,
-            });
-        }
         model.copy_params(&mut snapshot);
         state.next_epoch += 1;
 
-        let loss = weighted_sum / sample_count;
+        let loss = outcome.loss;
         epoch_losses.push(loss);
         let validation_loss = match (&validation, &mut validation_workspace) {
             (Some(rows), Some(ws)) => Some(evaluate(model, rows, config.loss(), ws)),
@@ -440,7 +429,7 @@ where
             epoch,
             loss,
             validation_loss,
-            learning_rate,
+            learning_rate: outcome.step,
             elapsed: start.elapsed(),
         };
         let control = observer.on_epoch_end(&stats);
@@ -456,8 +445,12 @@ where
             stop_reason = StopReason::Observer;
             break;
         }
+        if outcome.converged {
+            stop_reason = StopReason::Converged;
+            break;
+        }
     }
-    state.optimizers = rule_states.into_iter().map(Into::into).collect();
+    update.finish(&mut state);
     let best_epoch = state.best.as_ref().map(|best| best.epoch);
     // With early stopping the model ends with the best parameters seen; the state keeps the
     // latest ones, from which a resumed run continues the same trajectory.

@@ -195,7 +195,7 @@ impl<F: Float> UpdateRule<F> for Adam<F> {
     fn stored_state(stored: LevelOptimizer<F>) -> Option<AdamState<F>> {
         match stored {
             LevelOptimizer::Adam(state) => Some(state),
-            LevelOptimizer::Sgd(_) => None,
+            LevelOptimizer::Sgd(_) | LevelOptimizer::Lbfgs(_) => None,
         }
     }
 

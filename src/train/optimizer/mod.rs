@@ -1,13 +1,17 @@
 //! Optimisers: SGD with momentum (`sgd.rs`) and Adam (`adam.rs`), each as settings, a state
-//! and a step ([`UpdateRule`]); the state a checkpoint stores ([`LevelOptimizer`]).
+//! and a step ([`UpdateRule`]); L-BFGS's memory (`lbfgs.rs`, its iteration is
+//! `train/full_batch.rs`); the state a checkpoint stores ([`LevelOptimizer`]).
 
 use ndarray::{CowArray, Dimension};
 
 mod adam;
+pub(crate) mod lbfgs;
 mod sgd;
 
 pub use adam::{Adam, AdamState};
 pub use sgd::{MomentumState, SgdMomentum};
+
+use lbfgs::LbfgsState;
 
 use crate::error::{Error, Result};
 use crate::float::Float;
@@ -54,6 +58,7 @@ pub(crate) trait UpdateRule<F: Float>: Sized + Sync {
 pub(crate) enum LevelOptimizer<F> {
     Sgd(MomentumState<F>),
     Adam(AdamState<F>),
+    Lbfgs(LbfgsState<F>),
 }
 
 impl<F: Float> LevelOptimizer<F> {
@@ -61,7 +66,9 @@ impl<F: Float> LevelOptimizer<F> {
     pub(crate) fn is_for(&self, optimizer: Optimizer) -> bool {
         matches!(
             (self, optimizer),
-            (Self::Sgd(_), Optimizer::Sgd) | (Self::Adam(_), Optimizer::Adam { .. })
+            (Self::Sgd(_), Optimizer::Sgd)
+                | (Self::Adam(_), Optimizer::Adam { .. })
+                | (Self::Lbfgs(_), Optimizer::Lbfgs { .. })
         )
     }
 
@@ -70,6 +77,8 @@ impl<F: Float> LevelOptimizer<F> {
         Ok(match config.optimizer() {
             Optimizer::Sgd => SgdMomentum::<F>::new_state(shape)?.into(),
             Optimizer::Adam { .. } => Adam::<F>::new_state(shape)?.into(),
+            // Pairs are stored as they are made; the buffers are allocated by the iteration.
+            Optimizer::Lbfgs { .. } => Self::Lbfgs(LbfgsState::new()),
         })
     }
 }

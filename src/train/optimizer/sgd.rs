@@ -231,7 +231,7 @@ impl<F: Float> UpdateRule<F> for SgdMomentum<F> {
     fn stored_state(stored: LevelOptimizer<F>) -> Option<MomentumState<F>> {
         match stored {
             LevelOptimizer::Sgd(state) => Some(state),
-            LevelOptimizer::Adam(_) => None,
+            LevelOptimizer::Adam(_) | LevelOptimizer::Lbfgs(_) => None,
         }
     }
 
