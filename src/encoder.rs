@@ -23,11 +23,13 @@ where
     y
 }
 
-/// Applies `A` to every element, with the vectorised sigmoid where there is one.
+/// Applies `A` to every element, with the vectorised sigmoid or tanh where there is one.
 #[inline(always)]
 pub(crate) fn activate_in_place<F: Float, A: Activation>(values: &mut [F]) {
     if A::LOGISTIC && kernels::has_kernels::<F>() {
         kernels::sigmoid_in_place(values);
+    } else if A::TANH && kernels::has_kernels::<F>() {
+        kernels::tanh_in_place(values);
     } else {
         A::apply_in_place(values);
     }

@@ -92,14 +92,35 @@ pub(crate) fn output_delta_scaled<F: Float, O: Activation>(
     if loss == Loss::Mse && O::LOGISTIC && kernels::has_kernels::<F>() {
         return kernels::mse_sigmoid_delta(logits, targets, scale);
     }
-    let mut total = F::zero();
-    for (a2, &x) in logits.iter_mut().zip(targets) {
+    // In blocks with one partial sum per lane, so that the loop vectorises.
+    let mut sums = [F::zero(); kernels::BLOCK];
+    let mut tail_sum = F::zero();
+    let mut element = |a2: &mut F, x: F| {
         let z = O::apply(*a2);
         let (value, grad) = loss.element::<F, O>(x, *a2, z);
-        total += value;
         *a2 = grad * scale;
-    }
-    total * scale
+        value
+    };
+    kernels::vectorized(
+        #[inline(always)]
+        || {
+            let mut blocks = logits.chunks_exact_mut(kernels::BLOCK);
+            let mut target_blocks = targets.chunks_exact(kernels::BLOCK);
+            for (a2, x) in (&mut blocks).zip(&mut target_blocks) {
+                for ((sum, a2), &x) in sums.iter_mut().zip(a2).zip(x) {
+                    *sum += element(a2, x);
+                }
+            }
+            for (a2, &x) in blocks
+                .into_remainder()
+                .iter_mut()
+                .zip(target_blocks.remainder())
+            {
+                tail_sum += element(a2, x);
+            }
+        },
+    );
+    (kernels::sum_tree(&sums) + tail_sum) * scale
 }
 
 #[cfg(test)]
