@@ -105,10 +105,16 @@ def anomaly(case, work):
         train, x, y = train[:, used], test[:, :-1][:, used], test[:, -1]
         for name, model in detectors(split["seed"]).items():
             seconds, _ = timed_fit(model, train)
-            auc = roc_auc_score(y, model.decision_function(x))
-            yield {"task": "anomaly", "case": case["case"], "group": case["group"],
-                   "digit": case["digit"], "seed": split["seed"], "model": name,
-                   "roc_auc": float(auc), "fit_seconds": seconds}
+            scores = model.decision_function(x)
+            record = {"task": "anomaly", "case": case["case"], "group": case["group"],
+                      "digit": case["digit"], "seed": split["seed"], "model": name,
+                      "roc_auc": None, "fit_seconds": seconds}
+            bad = int(np.sum(~np.isfinite(scores)))
+            if bad:  # PyOD's PCA on rank-deficient training rows: a zero eigenvalue
+                record["error"] = f"{bad} of {len(scores)} scores not finite"
+            else:
+                record["roc_auc"] = float(roc_auc_score(y, scores))
+            yield record
 
 
 def environment():
@@ -156,17 +162,21 @@ def tables(records, threads):
     if not found:
         return "\n".join(out)
     out += ["", "Anomaly detection: mean ROC AUC over seeds (and over digits for the "
-            "`(mean)` rows); last column: mean fit seconds of all peers' fits.", "",
+            "`(mean)` rows); `failed`: splits whose scores were not all finite, left out of "
+            "the mean.", "",
             "| case | " + " | ".join(models) + " |", "|---|" + "---|" * len(models)]
     rows = list(dict.fromkeys(r["case"] for r in found))
     rows += ["digits_normal (mean)", "digits_anomaly (mean)"]
     for row in rows:
         group = row.split(" ")[0]
-        cells = [mean([r["roc_auc"] for r in found if r["model"] == m
-                       and (r["case"] == row or r["group"] == group and row.endswith("(mean)"))])
-                 for m in models]
-        out.append(f"| {row} | " + " | ".join("" if c is None else f"{c:.4f}" for c in cells)
-                   + " |")
+        cells = []
+        for m in models:
+            aucs = [r["roc_auc"] for r in found if r["model"] == m and (
+                r["case"] == row or r["group"] == group and row.endswith("(mean)"))]
+            ok = [a for a in aucs if a is not None]
+            failed = f" ({len(aucs) - len(ok)} failed)" if len(ok) < len(aucs) else ""
+            cells.append(("-" if not ok else f"{mean(ok):.4f}") + failed)
+        out.append(f"| {row} | " + " | ".join(cells) + " |")
     fit = [f"{m} {mean([r['fit_seconds'] for r in found if r['model'] == m]):.3f} s"
            for m in models]
     out += ["", "Mean fit time per split: " + ", ".join(fit) + "."]
