@@ -95,7 +95,7 @@ pub(crate) fn output_delta_scaled<F: Float, O: Activation>(
     // In blocks with one partial sum per lane, so that the loop vectorises.
     let mut sums = [F::zero(); kernels::BLOCK];
     let mut tail_sum = F::zero();
-    let mut element = |a2: &mut F, x: F| {
+    let element = |a2: &mut F, x: F| {
         let z = O::apply(*a2);
         let (value, grad) = loss.element::<F, O>(x, *a2, z);
         *a2 = grad * scale;
