@@ -92,6 +92,20 @@ pub trait Autoencoder<F: Float>: fmt::Debug + Send + Sync {
         observer: &mut dyn Observer<F>,
     ) -> Result<FitReport<F>>;
 
+    /// Trains the model in place on `x`, monitoring the loss on `validation` (early stopping
+    /// watches it when the config asks for early stopping; see
+    /// [`VanillaAutoencoder::fit_with_validation`]).
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit), for both matrices.
+    fn fit_with_validation(
+        &mut self,
+        x: ArrayView2<'_, F>,
+        validation: ArrayView2<'_, F>,
+        config: &TrainConfig,
+        observer: &mut dyn Observer<F>,
+    ) -> Result<FitReport<F>>;
+
     /// A boxed copy of the model.
     fn clone_box(&self) -> Box<dyn Autoencoder<F>>;
 
@@ -144,6 +158,15 @@ impl<F: Float, M: Autoencoder<F> + ?Sized> Autoencoder<F> for Box<M> {
     ) -> Result<FitReport<F>> {
         (**self).fit_with_observer(x, config, observer)
     }
+    fn fit_with_validation(
+        &mut self,
+        x: ArrayView2<'_, F>,
+        validation: ArrayView2<'_, F>,
+        config: &TrainConfig,
+        observer: &mut dyn Observer<F>,
+    ) -> Result<FitReport<F>> {
+        (**self).fit_with_validation(x, validation, config, observer)
+    }
     fn clone_box(&self) -> Box<dyn Autoencoder<F>> {
         (**self).clone_box()
     }
@@ -191,6 +214,15 @@ macro_rules! impl_autoencoder {
                 observer: &mut dyn Observer<F>,
             ) -> Result<FitReport<F>> {
                 $model::fit_with_observer(self, &x, config, observer)
+            }
+            fn fit_with_validation(
+                &mut self,
+                x: ArrayView2<'_, F>,
+                validation: ArrayView2<'_, F>,
+                config: &TrainConfig,
+                observer: &mut dyn Observer<F>,
+            ) -> Result<FitReport<F>> {
+                $model::fit_with_validation(self, &x, &validation, config, observer)
             }
             fn clone_box(&self) -> Box<dyn Autoencoder<F>> {
                 Box::new(self.clone())

@@ -17,6 +17,7 @@
 mod activation;
 mod anomaly;
 mod any_model;
+mod auto;
 mod csv;
 pub mod datasets;
 mod decoder;
@@ -54,6 +55,7 @@ pub use crate::csv::{Column, CsvOptions, Missing, Table};
 pub use activation::{Activation, Identity, OutputRange, Relu, Sigmoid, Tanh};
 pub use anomaly::{AnomalyDetector, Threshold, roc_auc};
 pub use any_model::{Autoencoder, new_stacked, new_untied, new_vanilla};
+pub use auto::{AutoConfig, AutoReport, Candidate, CandidateResult, fit_auto};
 pub use error::{Error, ErrorDomain, Result};
 pub use float::Float;
 pub use gradient::Gradients;

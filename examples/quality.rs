@@ -1,0 +1,156 @@
+//! The crate's side of the quality comparison (`quality/README.md`): reads the split files that
+//! `quality/splits.py` wrote, runs the automatic model choice on every reconstruction split and
+//! the anomaly detector on every anomaly split, and writes `quality/work/crate.json` (records
+//! keyed as `peers.json`'s), for `quality/report.py` to set beside the peers.
+//!
+//! Run with `cargo run --release --example quality [-- --skip recon|anomaly] [--budget SECONDS]`
+//! after `quality/.venv/bin/python quality/splits.py`.
+
+use std::error::Error;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use autoencoder::{AutoConfig, Pca, fit_auto, roc_auc};
+use ndarray::{Array1, Array2, s};
+use serde_json::{Value, json};
+
+type BoxResult<T> = Result<T, Box<dyn Error>>;
+
+/// A headerless CSV file of numbers.
+fn read_matrix(path: &Path) -> BoxResult<Array2<f64>> {
+    let text = fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let rows: Vec<Vec<f64>> = text
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split(',').map(str::parse).collect::<Result<_, _>>())
+        .collect::<Result<_, _>>()?;
+    let d = rows.first().map_or(0, Vec::len);
+    let flat: Vec<f64> = rows.into_iter().flatten().collect();
+    Ok(Array2::from_shape_vec((flat.len() / d.max(1), d), flat)?)
+}
+
+fn mean(v: &Array1<f64>) -> f64 {
+    v.mean().unwrap_or(f64::NAN)
+}
+
+/// Test MSE of the automatic choice and of PCA at every code size of every data set.
+fn reconstruction(manifest: &Value, dir: &Path, budget: Duration) -> BoxResult<Vec<Value>> {
+    let mut records = Vec::new();
+    for entry in manifest["reconstruction"]
+        .as_array()
+        .ok_or("no reconstruction")?
+    {
+        let dataset = entry["dataset"].as_str().ok_or("no dataset")?;
+        let train = read_matrix(&dir.join(entry["train"].as_str().ok_or("no train")?))?;
+        let test = read_matrix(&dir.join(entry["test"].as_str().ok_or("no test")?))?;
+        for k in entry["k"].as_array().ok_or("no k")? {
+            let k = k.as_u64().ok_or("k")? as usize;
+            let pca = Pca::fit(&train, k)?;
+            let pca_mse = mean(&pca.reconstruction_errors(&test)?);
+            let start = Instant::now();
+            let (model, report) = fit_auto(&train, &AutoConfig::new(k).time_budget(budget))?;
+            let seconds = start.elapsed().as_secs_f64();
+            let mse = mean(&model.reconstruction_errors(test.view())?);
+            let candidates: Vec<Value> = report
+                .candidates
+                .iter()
+                .map(|c| {
+                    json!({"candidate": c.candidate.name(), "layer_sizes": c.layer_sizes,
+                           "validation_loss": c.validation_loss, "iterations": c.iterations,
+                           "seconds": c.seconds})
+                })
+                .collect();
+            println!(
+                "{dataset:>9} k={k:>2}: auto {:>8.3}e-3 ({}, {seconds:.2} s)  PCA {:>8.3}e-3  ratio {:.3}",
+                mse * 1e3,
+                report.chosen.name(),
+                pca_mse * 1e3,
+                mse / pca_mse
+            );
+            records.push(json!({"task": "reconstruction", "dataset": dataset, "k": k,
+                "model": "crate_auto", "chosen": report.chosen.name(), "test_mse": mse,
+                "pca_test_mse": pca_mse, "fit_seconds": seconds, "candidates": candidates}));
+        }
+    }
+    Ok(records)
+}
+
+/// ROC AUC of the crate's detector scores on every anomaly split.
+fn anomaly(manifest: &Value, dir: &Path, budget: Duration) -> BoxResult<Vec<Value>> {
+    let mut records = Vec::new();
+    for case in manifest["anomaly"]["cases"].as_array().ok_or("no cases")? {
+        let name = case["case"].as_str().ok_or("case")?;
+        for file in case["files"].as_array().ok_or("files")? {
+            let train = read_matrix(&dir.join(file["train"].as_str().ok_or("train")?))?;
+            let test = read_matrix(&dir.join(file["test"].as_str().ok_or("test")?))?;
+            let d = train.ncols();
+            let (x, labels) = (test.slice(s![.., ..d]), test.column(d));
+            let labels: Vec<bool> = labels.iter().map(|&l| l > 0.5).collect();
+            // The command-line tool's default code size: the principal components that keep
+            // 90 % of the variance, at most half the inputs.
+            let variances = Pca::fit(&train, 1)?.variances().to_vec();
+            let total: f64 = variances.iter().sum();
+            let mut kept = 0.0;
+            let k = variances
+                .iter()
+                .position(|v| {
+                    kept += v;
+                    kept >= 0.9 * total
+                })
+                .map_or(d, |i| i + 1)
+                .min(d.div_ceil(2));
+            let start = Instant::now();
+            let (model, _) = fit_auto(&train, &AutoConfig::new(k).time_budget(budget))?;
+            let seconds = start.elapsed().as_secs_f64();
+            let scores = model.reconstruction_errors(x)?;
+            let auc = roc_auc(&scores, &labels)?;
+            records.push(
+                json!({"task": "anomaly", "case": name, "group": case["group"],
+                "digit": case["digit"], "seed": file["seed"], "model": "crate_detector",
+                "roc_auc": auc, "fit_seconds": seconds}),
+            );
+        }
+        let aucs: Vec<f64> = records
+            .iter()
+            .filter(|r| r["case"] == name)
+            .filter_map(|r| r["roc_auc"].as_f64())
+            .collect();
+        println!(
+            "{name:>18}: AUC {:.4}",
+            aucs.iter().sum::<f64>() / aucs.len() as f64
+        );
+    }
+    Ok(records)
+}
+
+fn main() -> BoxResult<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let skip = |part: &str| {
+        args.windows(2)
+            .any(|w| w[0] == "--skip" && w[1].split(',').any(|p| p == part))
+    };
+    let budget = args
+        .windows(2)
+        .find(|w| w[0] == "--budget")
+        .map(|w| w[1].parse::<f64>())
+        .transpose()?
+        .unwrap_or(60.0);
+    let budget = Duration::from_secs_f64(budget);
+    let dir = PathBuf::from("quality/work");
+    let manifest: Value = serde_json::from_str(
+        &fs::read_to_string(dir.join("manifest.json"))
+            .map_err(|e| format!("quality/work/manifest.json: {e} (run quality/splits.py)"))?,
+    )?;
+    let mut records = Vec::new();
+    if !skip("recon") {
+        records.extend(reconstruction(&manifest, &dir, budget)?);
+    }
+    if !skip("anomaly") {
+        records.extend(anomaly(&manifest, &dir, budget)?);
+    }
+    let out = dir.join("crate.json");
+    fs::write(&out, serde_json::to_string_pretty(&records)?)?;
+    println!("wrote {}", out.display());
+    Ok(())
+}

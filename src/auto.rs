@@ -1,0 +1,353 @@
+//! The automatic model choice: a few candidate models trained by full-batch L-BFGS on a seeded
+//! split of the data, the one with the lowest validation loss kept. PCA's solution (a linear
+//! model) is a candidate too, so the choice is never worse than PCA on the validation rows.
+
+use std::time::{Duration, Instant};
+
+use ndarray::{Array2, ArrayBase, ArrayView2, Axis, Data, Ix2};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+
+use crate::activation::{Identity, Tanh};
+use crate::any_model::Autoencoder;
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::model::VanillaAutoencoder;
+use crate::pca::Pca;
+use crate::stacked::StackedAutoencoder;
+use crate::train::config::{Optimizer, TrainConfig};
+use crate::train::observer::{Control, EpochStats, Observer, StopReason};
+use crate::untied::UntiedAutoencoder;
+use crate::validate;
+
+/// Generator stream of the validation split (the training streams are 0–2).
+const SPLIT_STREAM: u64 = 7;
+/// The widest hidden layer of the deep candidate.
+const MAX_DEEP_WIDTH: usize = 128;
+
+/// A candidate of [`fit_auto`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Candidate {
+    /// PCA's solution as an untied identity model (no training).
+    Linear,
+    /// One tied layer, tanh code, identity output.
+    Tied,
+    /// One untied layer, tanh code, identity output.
+    Untied,
+    /// Two untied levels `n_inputs → h → k` (and back), tanh hidden layers, identity output.
+    Deep,
+}
+
+impl Candidate {
+    /// Every candidate, in the order they are trained.
+    pub const ALL: [Candidate; 4] = [
+        Candidate::Linear,
+        Candidate::Untied,
+        Candidate::Tied,
+        Candidate::Deep,
+    ];
+
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Candidate::Linear => "linear",
+            Candidate::Tied => "tied",
+            Candidate::Untied => "untied",
+            Candidate::Deep => "deep",
+        }
+    }
+}
+
+/// Settings of [`fit_auto`]: everything but the code size has a default that needs no tuning.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AutoConfig {
+    code_size: usize,
+    time_budget: Duration,
+    validation_fraction: f64,
+    max_iterations: usize,
+    patience: usize,
+    seed: u64,
+    candidates: Vec<Candidate>,
+}
+
+impl AutoConfig {
+    /// Defaults for codes of `code_size` units: a time budget of 60 s, a fifth of the rows for
+    /// validation, at most 1,000 L-BFGS iterations per candidate, early stopping after 20
+    /// iterations without a better validation loss, seed 0, every candidate.
+    pub fn new(code_size: usize) -> Self {
+        Self {
+            code_size,
+            time_budget: Duration::from_secs(60),
+            validation_fraction: 0.2,
+            max_iterations: 1000,
+            patience: 20,
+            seed: 0,
+            candidates: Candidate::ALL.to_vec(),
+        }
+    }
+
+    /// The wall-clock time all candidates share; a candidate still training when it runs out
+    /// stops there (keeping its best iteration), and later ones are skipped.
+    pub fn time_budget(mut self, budget: Duration) -> Self {
+        self.time_budget = budget;
+        self
+    }
+
+    /// The fraction of rows held out to compare the candidates, in (0, 1).
+    pub fn validation_fraction(mut self, fraction: f64) -> Self {
+        self.validation_fraction = fraction;
+        self
+    }
+
+    /// The most L-BFGS iterations per candidate, > 0.
+    pub fn max_iterations(mut self, iterations: usize) -> Self {
+        self.max_iterations = iterations;
+        self
+    }
+
+    /// Iterations without a better validation loss before a candidate stops, > 0.
+    pub fn patience(mut self, patience: usize) -> Self {
+        self.patience = patience;
+        self
+    }
+
+    /// Seed of the split and of every candidate's initial weights.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// The candidates to try (at least one).
+    pub fn candidates(mut self, candidates: &[Candidate]) -> Self {
+        self.candidates = candidates.to_vec();
+        self
+    }
+
+    fn check(&self, n_inputs: usize) -> Result<()> {
+        let invalid = |name, value: f64, expected| {
+            Err(Error::InvalidParameter {
+                name,
+                value,
+                expected,
+            })
+        };
+        if self.code_size == 0 || self.code_size > n_inputs {
+            return invalid(
+                "code_size",
+                self.code_size as f64,
+                "between 1 and the number of columns",
+            );
+        }
+        if !(self.validation_fraction > 0.0 && self.validation_fraction < 1.0) {
+            return invalid("validation_fraction", self.validation_fraction, "in (0, 1)");
+        }
+        if self.max_iterations == 0 {
+            return invalid("max_iterations", 0.0, "> 0");
+        }
+        if self.patience == 0 {
+            return invalid("patience", 0.0, "> 0");
+        }
+        if self.candidates.is_empty() {
+            return invalid("candidates", 0.0, "at least one");
+        }
+        Ok(())
+    }
+}
+
+/// How one candidate did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CandidateResult {
+    /// Which candidate.
+    pub candidate: Candidate,
+    /// Its layer sizes, encoder side (`[n_inputs, …, code_size]`).
+    pub layer_sizes: Vec<usize>,
+    /// Mean squared error on the validation rows, after training (`None`: skipped, the time
+    /// budget had run out).
+    pub validation_loss: Option<f64>,
+    /// L-BFGS iterations run.
+    pub iterations: usize,
+    /// Why its training stopped (`None` for the linear candidate and skipped ones).
+    pub stop_reason: Option<StopReason>,
+    /// Seconds spent on it.
+    pub seconds: f64,
+}
+
+/// What [`fit_auto`] tried and chose.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AutoReport {
+    /// Every candidate, in the order tried.
+    pub candidates: Vec<CandidateResult>,
+    /// The one returned.
+    pub chosen: Candidate,
+    /// Rows used to train and to compare.
+    pub n_train: usize,
+    /// Rows held out for the comparison.
+    pub n_validation: usize,
+}
+
+/// Trains the candidates of `config` on a seeded split of `x` and returns the one with the
+/// lowest validation loss (mean squared error), with a report of all of them.
+///
+/// Every candidate has an identity output, so the data need not lie in [0, 1]; scale each
+/// column first (standardise or min-max), as for any model. Training is full-batch L-BFGS
+/// ([`Optimizer::lbfgs`]) with early stopping on the validation rows: no learning rate, batch
+/// size or epoch count to tune. It suits data sets up to some tens of thousands of rows (every
+/// iteration reads every training row). The returned model was trained on the training part
+/// of the split.
+///
+/// # Errors
+/// [`Error::EmptyInput`] for fewer than two rows; [`Error::NonFiniteInput`];
+/// [`Error::InvalidParameter`] for a setting out of range (a code size above the number of
+/// columns among them); [`Error::AllocationFailed`] when a candidate does not fit in memory.
+///
+/// # Examples
+/// ```
+/// use autoencoder::{AutoConfig, Pca, fit_auto};
+/// use ndarray::Array2;
+///
+/// // Rows on a curve in 6 dimensions: one code unit describes them, not one principal axis.
+/// let x = Array2::from_shape_fn((300, 6), |(i, j)| {
+///     let t = i as f64 / 150.0 - 1.0;
+///     (t * (j + 1) as f64).sin()
+/// });
+/// let (model, report) = fit_auto(&x, &AutoConfig::new(1))?;
+/// assert_eq!(model.n_code(), 1);
+/// let linear = report.candidates[0].validation_loss.unwrap();
+/// let chosen = report.candidates.iter().find(|c| c.candidate == report.chosen).unwrap();
+/// assert!(chosen.validation_loss.unwrap() <= linear);
+/// # Ok::<(), autoencoder::Error>(())
+/// ```
+pub fn fit_auto<F: Float, S: Data<Elem = F>>(
+    x: &ArrayBase<S, Ix2>,
+    config: &AutoConfig,
+) -> Result<(Box<dyn Autoencoder<F>>, AutoReport)> {
+    let (n, d) = x.dim();
+    if n < 2 {
+        return Err(Error::EmptyInput);
+    }
+    validate::finite(x)?;
+    config.check(d)?;
+    let start = Instant::now();
+    // A budget past the end of time is none.
+    let deadline = start.checked_add(config.time_budget);
+    let (train, validation) = split(x, config.validation_fraction, config.seed);
+    let k = config.code_size;
+    let training = TrainConfig::new()
+        .optimizer(Optimizer::lbfgs())
+        .epochs(config.max_iterations)
+        .early_stopping(config.patience, 0.0)
+        .seed(config.seed);
+
+    let mut results = Vec::with_capacity(config.candidates.len());
+    let mut best: Option<(f64, Box<dyn Autoencoder<F>>, Candidate)> = None;
+    for &candidate in &config.candidates {
+        let began = Instant::now();
+        let layer_sizes = match candidate {
+            Candidate::Deep => vec![d, deep_width(d, k), k],
+            _ => vec![d, k],
+        };
+        let mut result = CandidateResult {
+            candidate,
+            layer_sizes,
+            validation_loss: None,
+            iterations: 0,
+            stop_reason: None,
+            seconds: 0.0,
+        };
+        if candidate != Candidate::Linear && deadline.is_some_and(|end| Instant::now() >= end) {
+            results.push(result);
+            continue;
+        }
+        let mut model: Box<dyn Autoencoder<F>> = match candidate {
+            Candidate::Linear => Box::new(UntiedAutoencoder::<F, Identity, Identity>::from_pca(
+                &Pca::fit(&train, k)?,
+            )?),
+            Candidate::Tied => Box::new(VanillaAutoencoder::<F, Tanh, Identity>::new(
+                d,
+                k,
+                config.seed,
+            )?),
+            Candidate::Untied => Box::new(UntiedAutoencoder::<F, Tanh, Identity>::new(
+                d,
+                k,
+                config.seed,
+            )?),
+            Candidate::Deep => Box::new(StackedAutoencoder::<F, Tanh, Identity>::new_untied(
+                &result.layer_sizes,
+                config.seed,
+            )?),
+        };
+        if candidate != Candidate::Linear {
+            let mut until = Deadline(deadline);
+            let report = model.fit_with_validation(
+                train.view(),
+                validation.view(),
+                &training,
+                &mut until,
+            )?;
+            result.iterations = report.epoch_losses().len();
+            result.stop_reason = Some(report.stop_reason());
+        }
+        let loss = mean_error(model.as_ref(), validation.view())?;
+        result.validation_loss = Some(loss);
+        result.seconds = began.elapsed().as_secs_f64();
+        results.push(result);
+        if best.as_ref().is_none_or(|(b, _, _)| loss < *b) {
+            best = Some((loss, model, candidate));
+        }
+    }
+    let (_, model, chosen) = best.expect("the first candidate always runs");
+    let report = AutoReport {
+        candidates: results,
+        chosen,
+        n_train: train.nrows(),
+        n_validation: validation.nrows(),
+    };
+    Ok((model, report))
+}
+
+/// The deep candidate's hidden width: four code units' worth, or half the inputs when that is
+/// more, at most [`MAX_DEEP_WIDTH`].
+fn deep_width(n_inputs: usize, code_size: usize) -> usize {
+    (4 * code_size)
+        .max(n_inputs.div_ceil(2))
+        .min(MAX_DEEP_WIDTH)
+}
+
+/// The rows of `x` shuffled by the seeded generator, the first `⌈n · fraction⌉` (at least one,
+/// at most `n − 1`) for validation, each part in the original order.
+fn split<F: Float, S: Data<Elem = F>>(
+    x: &ArrayBase<S, Ix2>,
+    fraction: f64,
+    seed: u64,
+) -> (Array2<F>, Array2<F>) {
+    let n = x.nrows();
+    let n_validation = ((n as f64 * fraction).ceil() as usize).clamp(1, n - 1);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(SPLIT_STREAM);
+    let mut rows: Vec<usize> = (0..n).collect();
+    rows.shuffle(&mut rng);
+    let (validation, train) = rows.split_at_mut(n_validation);
+    validation.sort_unstable();
+    train.sort_unstable();
+    (x.select(Axis(0), train), x.select(Axis(0), validation))
+}
+
+fn mean_error<F: Float>(model: &dyn Autoencoder<F>, x: ArrayView2<'_, F>) -> Result<f64> {
+    let errors = model.reconstruction_errors(x)?;
+    Ok(errors.iter().map(|e| e.as_f64()).sum::<f64>() / errors.len() as f64)
+}
+
+/// Stops training at a point in time, if any.
+struct Deadline(Option<Instant>);
+
+impl<F: Float> Observer<F> for Deadline {
+    fn on_epoch_end(&mut self, _stats: &EpochStats<F>) -> Control {
+        match self.0.is_some_and(|end| Instant::now() >= end) {
+            true => Control::Stop,
+            false => Control::Continue,
+        }
+    }
+}
