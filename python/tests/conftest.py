@@ -1,3 +1,9 @@
+import os
+
+# scikit-learn's check_array_api_input runs only when SciPy's array API support is switched on
+# before SciPy is imported; without it check_estimator skips that one check.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
 import numpy as np
 import pytest
 
