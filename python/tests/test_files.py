@@ -56,7 +56,8 @@ def test_save_and_load_model_file(tmp_path, unit_data):
         est.save(path)
         back = Autoencoder.load(path)
         assert np.array_equal(back.transform(unit_data), est.transform(unit_data))
-        assert back.n_components == 3 and back.n_features_in_ == 9
+        assert back.n_components == 3 and back.n_features_in_ == 9 and back.kind == est.kind
+        assert tuple(back.hidden_layer_sizes) == tuple(est.hidden_layer_sizes)
         assert back.activation == est.activation and back.output_activation == est.output_activation
         assert path.read_text() == est.model_.to_json()
         assert [p.name for p in tmp_path.iterdir()] == ["model.json"]  # no temporary left

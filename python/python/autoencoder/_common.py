@@ -24,6 +24,18 @@ FLOAT_DTYPES = (np.float64, np.float32)
 CRATE_KIND = {"vanilla": "tied", "untied": "untied", "stacked": "stacked"}
 
 
+def kind_of(model):
+    """Our kind name of a NativeModel ("stacked_untied" for a stack whose levels have V)."""
+    kind = CRATE_KIND[model.kind]
+    if kind == "stacked":
+        import json
+
+        levels = json.loads(model.to_json())["levels"]
+        if any("v" in level for level in levels):
+            kind = "stacked_untied"
+    return kind
+
+
 def validate(estimator, X, reset):
     """X as a 2-D float32 or float64 array (other dtypes become float64), finite, not sparse;
     sets or checks ``n_features_in_`` (and ``feature_names_in_``)."""
@@ -128,6 +140,15 @@ def write_atomic(path, text):
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".autoencoder-", suffix=".tmp", dir=directory)
     try:
+        # mkstemp makes the file private (0600): give it the mode of the file it replaces, or
+        # the usual one (0666 less the umask).
+        try:
+            mode = os.stat(path).st_mode & 0o777
+        except OSError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()

@@ -251,8 +251,8 @@ class AutoencoderDetector(BaseEstimator):
         activation, output_activation = model.activations
         detector = cls(
             n_components=model.n_code,
-            kind=_common.CRATE_KIND[model.kind],
-            hidden_layer_sizes=tuple(model.layer_sizes[1:-1]) if model.kind == "stacked" else (),
+            kind=_common.kind_of(model),
+            hidden_layer_sizes=tuple(model.layer_sizes[1:-1]),
             activation=activation,
             output_activation=output_activation,
             preprocessing=pipeline.has_scaler,

@@ -193,11 +193,11 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         """An estimator around a trained ``NativeModel`` (its parameters inferred from it)."""
         sizes = model.layer_sizes
         activation, output_activation = model.activations
-        kind = _common.CRATE_KIND[model.kind]
+        kind = _common.kind_of(model)
         estimator = cls(
             n_components=model.n_code,
             kind=kind,
-            hidden_layer_sizes=tuple(sizes[1:-1]) if kind == "stacked" else (),
+            hidden_layer_sizes=tuple(sizes[1:-1]),
             activation=activation,
             output_activation=output_activation,
         )
