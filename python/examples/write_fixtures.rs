@@ -28,7 +28,9 @@ fn write_csv<T: Debug>(path: &Path, rows: &Array2<T>) -> std::io::Result<()> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = std::env::args().nth(1).unwrap_or_else(|| "tests/fixtures".to_owned());
+    let dir = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "tests/fixtures".to_owned());
     let dir = Path::new(&dir);
     fs::create_dir_all(dir)?;
     let x = Array2::from_shape_fn((40, 9), |(i, j)| {
@@ -46,12 +48,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut untied = UntiedAutoencoder::<f32, Tanh, Sigmoid>::new(9, 4, 2)?;
     untied.fit(&x32, &config)?;
     untied.save_json(dir.join("rust_untied_f32.json"))?;
-    write_csv(&dir.join("rust_untied_f32.codes.csv"), &untied.encode(&x32)?)?;
+    write_csv(
+        &dir.join("rust_untied_f32.codes.csv"),
+        &untied.encode(&x32)?,
+    )?;
 
     let mut stacked = StackedAutoencoder::<f64>::new(&[9, 6, 3], 3)?;
     stacked.fit(&x, &config)?;
     stacked.save_json(dir.join("rust_stacked_f64.json"))?;
-    write_csv(&dir.join("rust_stacked_f64.codes.csv"), &stacked.encode(&x)?)?;
+    write_csv(
+        &dir.join("rust_stacked_f64.codes.csv"),
+        &stacked.encode(&x)?,
+    )?;
     println!("fixtures written to {}", dir.display());
     Ok(())
 }

@@ -158,3 +158,19 @@ def test_from_parts_matches_numpy(unit_data):
     untied = NativeModel.from_parts(w, b1, b2, v=v, activation="tanh", output_activation="identity")
     np.testing.assert_allclose(untied.reconstruct(unit_data), np.tanh(unit_data @ w.T + b1) @ v.T + b2, rtol=1e-10)
     assert untied.kind == "untied"
+
+
+def test_large_inputs_are_scored_in_blocks_with_the_same_results(unit_data):
+    """Scoring runs in row blocks (cache-sized); results equal per-row computation and errors
+    name the row of the whole matrix."""
+    model = NativeModel.new("untied", [9, 4], "tanh", "sigmoid", 3)
+    x = np.tile(unit_data, (400, 1))  # 120,000 rows: many blocks
+    errors = model.reconstruction_errors(x)
+    codes = model.encode(x)
+    np.testing.assert_array_equal(errors[:300], model.reconstruction_errors(unit_data))
+    np.testing.assert_array_equal(errors[-300:], model.reconstruction_errors(unit_data))
+    np.testing.assert_array_equal(codes[-300:], model.encode(unit_data))
+    np.testing.assert_array_equal(model.decode(codes)[-300:], model.reconstruct(unit_data))
+    x[90_001, 4] = np.inf
+    with pytest.raises(ValueError, match="found inf at row 90001, column 4"):
+        model.reconstruction_errors(x)
