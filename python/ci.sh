@@ -15,7 +15,7 @@ start=$SECONDS
 "$PYTHON" -m venv "$VENV"
 PY="$VENV/bin/python"
 "$PY" -m pip install --quiet --upgrade pip
-"$PY" -m pip install --quiet maturin numpy scikit-learn pyod "dask[distributed]" pandas pytest tqdm
+"$PY" -m pip install --quiet maturin numpy scikit-learn pyod "dask[distributed,dataframe]" pytest tqdm
 echo "ci: dependencies installed ($((SECONDS - start)) s)" >&2
 MATURIN_PEP517_ARGS="--profile ${PROFILE:-ci}" "$PY" -m pip install ./python
 echo "ci: package built and installed ($((SECONDS - start)) s)" >&2
