@@ -25,6 +25,14 @@ use crate::validate;
 const SPLIT_STREAM: u64 = 7;
 /// The widest hidden layer of the deep candidate.
 const MAX_DEEP_WIDTH: usize = 128;
+/// Above this many training values (rows × columns), candidates train by Adam on mini-batches
+/// of [`LARGE_BATCH`] rows: full-batch iterations would be too slow to run hundreds of.
+const FULL_BATCH_LIMIT: usize = 1 << 20;
+const LARGE_BATCH: usize = 32;
+/// A candidate replaces the best so far only with a validation loss this much lower
+/// (relative): differences smaller than that are mostly the split's noise, and the earlier
+/// candidates are the simpler models.
+const MARGIN: f64 = 0.02;
 
 /// A candidate of [`fit_auto`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -41,12 +49,13 @@ pub enum Candidate {
 }
 
 impl Candidate {
-    /// Every candidate, in the order they are trained.
+    /// Every candidate, in the order they are trained (the deep model, usually the best
+    /// where any beats PCA, before the single layers, so that a short budget goes to it).
     pub const ALL: [Candidate; 4] = [
         Candidate::Linear,
+        Candidate::Deep,
         Candidate::Untied,
         Candidate::Tied,
-        Candidate::Deep,
     ];
 
     /// Lower-case name.
@@ -70,22 +79,33 @@ pub struct AutoConfig {
     patience: usize,
     seed: u64,
     candidates: Vec<Candidate>,
+    refit: bool,
 }
 
 impl AutoConfig {
-    /// Defaults for codes of `code_size` units: a time budget of 60 s, a fifth of the rows for
-    /// validation, at most 1,000 L-BFGS iterations per candidate, early stopping after 20
-    /// iterations without a better validation loss, seed 0, every candidate.
+    /// Defaults for codes of `code_size` units: a time budget of 120 s, a fifth of the rows
+    /// for validation, at most 1,000 iterations (or epochs) per candidate, early stopping
+    /// after 50 without a better validation loss, seed 0, every candidate, and the chosen one
+    /// trained again on every row.
     pub fn new(code_size: usize) -> Self {
         Self {
             code_size,
-            time_budget: Duration::from_secs(60),
+            time_budget: Duration::from_secs(120),
             validation_fraction: 0.2,
             max_iterations: 1000,
-            patience: 20,
+            patience: 50,
             seed: 0,
             candidates: Candidate::ALL.to_vec(),
+            refit: true,
         }
+    }
+
+    /// Whether the chosen model is trained again on every row (the validation rows too) for
+    /// as many iterations as its best on the split, when the remaining budget allows: better
+    /// models from the same data, at up to twice the time.
+    pub fn refit(mut self, refit: bool) -> Self {
+        self.refit = refit;
+        self
     }
 
     /// The wall-clock time all candidates share; a candidate still training when it runs out
@@ -101,7 +121,7 @@ impl AutoConfig {
         self
     }
 
-    /// The most L-BFGS iterations per candidate, > 0.
+    /// The most L-BFGS iterations (or Adam epochs, on large data) per candidate, > 0.
     pub fn max_iterations(mut self, iterations: usize) -> Self {
         self.max_iterations = iterations;
         self
@@ -185,17 +205,20 @@ pub struct AutoReport {
     pub n_train: usize,
     /// Rows held out for the comparison.
     pub n_validation: usize,
+    /// Whether the returned model was trained again on every row.
+    pub refitted: bool,
 }
 
 /// Trains the candidates of `config` on a seeded split of `x` and returns the one with the
-/// lowest validation loss (mean squared error), with a report of all of them.
+/// lowest validation loss (mean squared error; a later candidate must be 2 % lower than an
+/// earlier one to replace it), trained again on every row (see
+/// [`AutoConfig::refit`]), with a report of all of them.
 ///
 /// Every candidate has an identity output, so the data need not lie in [0, 1]; scale each
 /// column first (standardise or min-max), as for any model. Training is full-batch L-BFGS
 /// ([`Optimizer::lbfgs`]) with early stopping on the validation rows: no learning rate, batch
-/// size or epoch count to tune. It suits data sets up to some tens of thousands of rows (every
-/// iteration reads every training row). The returned model was trained on the training part
-/// of the split.
+/// size or epoch count to tune. Above about a million training values (rows × columns) it is
+/// Adam instead (learning rate 1e-3, batches of 32 rows), still with early stopping.
 ///
 /// # Errors
 /// [`Error::EmptyInput`] for fewer than two rows; [`Error::NonFiniteInput`];
@@ -234,14 +257,25 @@ pub fn fit_auto<F: Float, S: Data<Elem = F>>(
     let deadline = start.checked_add(config.time_budget);
     let (train, validation) = split(x, config.validation_fraction, config.seed);
     let k = config.code_size;
-    let training = TrainConfig::new()
-        .optimizer(Optimizer::lbfgs())
+    let large = train.len() > FULL_BATCH_LIMIT;
+    let training = match large {
+        false => TrainConfig::new().optimizer(Optimizer::lbfgs()),
+        true => TrainConfig::new()
+            .optimizer(Optimizer::adam())
+            .learning_rate(1e-3)
+            .batch_size(LARGE_BATCH),
+    }
+    .seed(config.seed);
+    let selection = training
+        .clone()
         .epochs(config.max_iterations)
-        .early_stopping(config.patience, 0.0)
-        .seed(config.seed);
+        .early_stopping(config.patience, 0.0);
+    let out_of_time = || deadline.is_some_and(|end| Instant::now() >= end);
 
     let mut results = Vec::with_capacity(config.candidates.len());
-    let mut best: Option<(f64, Box<dyn Autoencoder<F>>, Candidate)> = None;
+    // The best so far: its validation loss, the model, its index in `results`, and its best
+    // iteration.
+    let mut best: Option<(f64, Box<dyn Autoencoder<F>>, usize, usize)> = None;
     for &candidate in &config.candidates {
         let began = Instant::now();
         let layer_sizes = match candidate {
@@ -256,56 +290,84 @@ pub fn fit_auto<F: Float, S: Data<Elem = F>>(
             stop_reason: None,
             seconds: 0.0,
         };
-        if candidate != Candidate::Linear && deadline.is_some_and(|end| Instant::now() >= end) {
+        if candidate != Candidate::Linear && out_of_time() {
             results.push(result);
             continue;
         }
-        let mut model: Box<dyn Autoencoder<F>> = match candidate {
-            Candidate::Linear => Box::new(UntiedAutoencoder::<F, Identity, Identity>::from_pca(
-                &Pca::fit(&train, k)?,
-            )?),
-            Candidate::Tied => Box::new(VanillaAutoencoder::<F, Tanh, Identity>::new(
-                d,
-                k,
-                config.seed,
-            )?),
-            Candidate::Untied => Box::new(UntiedAutoencoder::<F, Tanh, Identity>::new(
-                d,
-                k,
-                config.seed,
-            )?),
-            Candidate::Deep => Box::new(StackedAutoencoder::<F, Tanh, Identity>::new_untied(
-                &result.layer_sizes,
-                config.seed,
-            )?),
-        };
+        let mut model = build(candidate, &result.layer_sizes, config.seed, &train)?;
+        let mut best_iteration = 0;
         if candidate != Candidate::Linear {
             let mut until = Deadline(deadline);
             let report = model.fit_with_validation(
                 train.view(),
                 validation.view(),
-                &training,
+                &selection,
                 &mut until,
             )?;
             result.iterations = report.epoch_losses().len();
             result.stop_reason = Some(report.stop_reason());
+            best_iteration = report.best_epoch().unwrap_or(result.iterations - 1);
         }
         let loss = mean_error(model.as_ref(), validation.view())?;
         result.validation_loss = Some(loss);
         result.seconds = began.elapsed().as_secs_f64();
+        if best
+            .as_ref()
+            .is_none_or(|(b, ..)| loss < (1.0 - MARGIN) * *b)
+        {
+            best = Some((loss, model, results.len(), best_iteration));
+        }
         results.push(result);
-        if best.as_ref().is_none_or(|(b, _, _)| loss < *b) {
-            best = Some((loss, model, candidate));
+    }
+    let (_, mut model, index, best_iteration) = best.expect("the first candidate always runs");
+    let chosen = results[index].candidate;
+    // Again on every row, if the time it took fits in what is left.
+    let mut refitted = false;
+    let took = Duration::from_secs_f64(results[index].seconds);
+    let fits = deadline.is_none_or(|end| Instant::now() + took < end);
+    if config.refit && fits {
+        let mut again = build(chosen, &results[index].layer_sizes, config.seed, x)?;
+        let mut complete = true;
+        if chosen != Candidate::Linear {
+            let config = training.clone().epochs(best_iteration + 1);
+            let report = again.fit_with_observer(x.view(), &config, &mut Deadline(deadline))?;
+            // Cut short by the budget: the model of the split is the better one.
+            complete = report.stop_reason() != StopReason::Observer;
+        }
+        if complete {
+            model = again;
+            refitted = true;
         }
     }
-    let (_, model, chosen) = best.expect("the first candidate always runs");
     let report = AutoReport {
         candidates: results,
         chosen,
         n_train: train.nrows(),
         n_validation: validation.nrows(),
+        refitted,
     };
     Ok((model, report))
+}
+
+/// A fresh candidate model (`data` fits PCA for the linear one).
+fn build<F: Float, S: Data<Elem = F>>(
+    candidate: Candidate,
+    layer_sizes: &[usize],
+    seed: u64,
+    data: &ArrayBase<S, Ix2>,
+) -> Result<Box<dyn Autoencoder<F>>> {
+    let (d, k) = (layer_sizes[0], layer_sizes[layer_sizes.len() - 1]);
+    Ok(match candidate {
+        Candidate::Linear => Box::new(UntiedAutoencoder::<F, Identity, Identity>::from_pca(
+            &Pca::fit(data, k)?,
+        )?),
+        Candidate::Tied => Box::new(VanillaAutoencoder::<F, Tanh, Identity>::new(d, k, seed)?),
+        Candidate::Untied => Box::new(UntiedAutoencoder::<F, Tanh, Identity>::new(d, k, seed)?),
+        Candidate::Deep => Box::new(StackedAutoencoder::<F, Tanh, Identity>::new_untied(
+            layer_sizes,
+            seed,
+        )?),
+    })
 }
 
 /// The deep candidate's hidden width: four code units' worth, or half the inputs when that is

@@ -37,12 +37,19 @@ fn the_chosen_model_has_the_lowest_validation_loss_and_never_loses_to_pca() {
             .iter()
             .find(|c| c.candidate == report.chosen)
             .unwrap();
-        assert_eq!(chosen.validation_loss.unwrap(), best);
-        assert!(best <= losses[0], "the linear candidate is PCA's solution");
+        // A later candidate replaces the best so far only when 2 % lower, so none is more
+        // than 2 % below the chosen one; the linear one (PCA's solution) is never better.
+        let chosen_loss = chosen.validation_loss.unwrap();
+        assert!(
+            losses.iter().all(|&l| l >= 0.98 * chosen_loss),
+            "{losses:?}"
+        );
+        assert!(chosen_loss <= losses[0]);
+        assert!(best >= 0.98 * chosen_loss);
         for c in &report.candidates[1..] {
             assert!(c.iterations > 0 && c.iterations <= 40, "{c:?}");
         }
-        assert_eq!(report.candidates[3].layer_sizes, [9, (4 * k).max(5), k]);
+        assert_eq!(report.candidates[1].layer_sizes, [9, (4 * k).max(5), k]);
     }
 }
 
