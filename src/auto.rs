@@ -273,9 +273,7 @@ pub fn fit_auto<F: Float, S: Data<Elem = F>>(
     let out_of_time = || deadline.is_some_and(|end| Instant::now() >= end);
 
     let mut results = Vec::with_capacity(config.candidates.len());
-    // The best so far: its validation loss, the model, its index in `results`, and its best
-    // iteration.
-    let mut best: Option<(f64, Box<dyn Autoencoder<F>>, usize, usize)> = None;
+    let mut best: Option<Best<F>> = None;
     for &candidate in &config.candidates {
         let began = Instant::now();
         let layer_sizes = match candidate {
@@ -311,15 +309,22 @@ pub fn fit_auto<F: Float, S: Data<Elem = F>>(
         let loss = mean_error(model.as_ref(), validation.view())?;
         result.validation_loss = Some(loss);
         result.seconds = began.elapsed().as_secs_f64();
-        if best
-            .as_ref()
-            .is_none_or(|(b, ..)| loss < (1.0 - MARGIN) * *b)
-        {
-            best = Some((loss, model, results.len(), best_iteration));
+        if best.as_ref().is_none_or(|b| loss < (1.0 - MARGIN) * b.loss) {
+            best = Some(Best {
+                loss,
+                model,
+                index: results.len(),
+                best_iteration,
+            });
         }
         results.push(result);
     }
-    let (_, mut model, index, best_iteration) = best.expect("the first candidate always runs");
+    let Best {
+        mut model,
+        index,
+        best_iteration,
+        ..
+    } = best.expect("the first candidate always runs");
     let chosen = results[index].candidate;
     // Again on every row, if the time it took fits in what is left.
     let mut refitted = false;
@@ -347,6 +352,15 @@ pub fn fit_auto<F: Float, S: Data<Elem = F>>(
         refitted,
     };
     Ok((model, report))
+}
+
+/// The best candidate so far: its validation loss, the model, its index among the results, and
+/// its best iteration.
+struct Best<F> {
+    loss: f64,
+    model: Box<dyn Autoencoder<F>>,
+    index: usize,
+    best_iteration: usize,
 }
 
 /// A fresh candidate model (`data` fits PCA for the linear one).

@@ -319,3 +319,37 @@ fn missing_values_in_new_files_get_the_training_means() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// With no model option, `fit` chooses the model (`fit_auto`) and says which; the deployment
+/// file then works as any other. A model option with `--model auto` is an error.
+#[test]
+fn fit_chooses_the_model_unless_told() {
+    let dir = folder("auto");
+    let model = path(&dir, "model.json");
+    let out = ok(&fit_wisconsin(&model, &["--code-size", "2", "--quiet"]));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("auto chose "), "{stderr}");
+    assert!(
+        stderr.contains("linear "),
+        "every candidate is listed: {stderr}"
+    );
+    let scores = path(&dir, "scores.csv");
+    ok(&["score", &model, WISCONSIN, "-o", &scores]);
+    let (header, rows) = read_csv(&scores);
+    assert_eq!(header, "score,anomaly");
+    assert!(rows.iter().all(|r| r[0].is_finite() && r[0] >= 0.0));
+
+    let out = tool(&fit_wisconsin(
+        &model,
+        &["--model", "auto", "--epochs", "3"],
+    ));
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--epochs") && stderr.contains("--model manual"),
+        "{stderr}"
+    );
+    let manual = ok(&fit_wisconsin(&model, &["--model", "manual", "--quiet"]));
+    assert!(!String::from_utf8_lossy(&manual.stderr).contains("auto chose"));
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -12,11 +12,12 @@ use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use autoencoder::{
-    AnomalyDetector, Autoencoder, Column, Control, CsvOptions, EpochStats, FitReport, Float, Loss,
-    MinMaxScaler, Missing, Observer, Optimizer, Pca, Pipeline, Scaler, StandardScaler, Table,
-    Threshold, TrainConfig, new_stacked, new_vanilla,
+    AnomalyDetector, AutoConfig, Autoencoder, Column, Control, CsvOptions, EpochStats, FitReport,
+    Float, Loss, MinMaxScaler, Missing, Observer, Optimizer, Pca, Pipeline, Scaler, StandardScaler,
+    Table, Threshold, TrainConfig, fit_auto, new_stacked, new_vanilla,
 };
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -80,47 +81,58 @@ struct FitArgs {
     /// variance of the scaled data, at most half the inputs (said on stderr).
     #[arg(long, value_name = "K")]
     code_size: Option<usize>,
+    /// How the model is chosen: `auto` trains a few candidates (PCA's linear model, a deep
+    /// untied model, single tied and untied layers) by L-BFGS and keeps the best on held-out
+    /// rows; `manual` builds the one the options below describe. Default: `manual` when any of
+    /// those options is given, else `auto`.
+    #[arg(long, value_enum)]
+    model: Option<ModelArg>,
+    /// `auto`: the most seconds all candidates may take together.
+    #[arg(long, default_value_t = 120.0, value_name = "SECONDS")]
+    time_budget: f64,
     /// Sizes of the hidden layers between the input and the code, for a deeper (stacked) model,
-    /// e.g. `--hidden 32`; none gives one layer.
+    /// e.g. `--hidden 32`; none gives one layer. (manual)
     #[arg(long, value_delimiter = ',', value_name = "SIZES")]
     hidden: Vec<usize>,
-    /// Hidden-unit activation.
-    #[arg(long, value_enum, default_value_t = ActivationArg::Relu)]
-    activation: ActivationArg,
-    /// Output activation.
-    #[arg(long, value_enum, default_value_t = ActivationArg::Identity)]
-    output_activation: ActivationArg,
+    /// Hidden-unit activation (manual; default relu).
+    #[arg(long, value_enum)]
+    activation: Option<ActivationArg>,
+    /// Output activation (manual; default identity).
+    #[arg(long, value_enum)]
+    output_activation: Option<ActivationArg>,
     /// How each column is scaled before training (and when applying the model).
     #[arg(long, value_enum, default_value_t = ScalingArg::Standard)]
     scaling: ScalingArg,
     /// Seed of the initial weights, the validation split and the shuffling.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Optimiser.
-    #[arg(long, value_enum, default_value_t = OptimizerArg::Adam)]
-    optimizer: OptimizerArg,
-    /// Learning rate.
-    #[arg(long, default_value_t = 0.003)]
-    learning_rate: f64,
-    /// SGD momentum, in [0, 1).
-    #[arg(long, default_value_t = 0.9)]
-    momentum: f64,
-    /// Rows per mini-batch.
-    #[arg(long, default_value_t = 32)]
-    batch_size: usize,
-    /// The most epochs to train (early stopping usually ends sooner).
-    #[arg(long, default_value_t = 300)]
-    epochs: usize,
-    /// Fraction of rows held out to monitor training, in (0, 1); 0 trains on every row and
-    /// watches the training loss.
-    #[arg(long, default_value_t = 0.1)]
-    validation_fraction: f64,
-    /// Stop after this many epochs without improvement, keeping the best epoch's model.
-    #[arg(long, default_value_t = 20)]
-    patience: usize,
-    /// Loss to train with (`bce` needs a sigmoid output and min-max scaling).
-    #[arg(long, value_enum, default_value_t = LossArg::Mse)]
-    loss: LossArg,
+    /// Optimiser (manual; default adam).
+    #[arg(long, value_enum)]
+    optimizer: Option<OptimizerArg>,
+    /// Learning rate (manual; default 0.003).
+    #[arg(long)]
+    learning_rate: Option<f64>,
+    /// SGD momentum, in [0, 1) (manual; default 0.9).
+    #[arg(long)]
+    momentum: Option<f64>,
+    /// Rows per mini-batch (manual; default 32).
+    #[arg(long)]
+    batch_size: Option<usize>,
+    /// The most epochs to train; early stopping usually ends sooner (manual; default 300).
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Fraction of rows held out to monitor training (manual; default 0.1; 0 trains on every
+    /// row and watches the training loss) or to compare the candidates (auto; default 0.2).
+    #[arg(long)]
+    validation_fraction: Option<f64>,
+    /// Stop after this many epochs without improvement, keeping the best epoch's model
+    /// (manual; default 20).
+    #[arg(long)]
+    patience: Option<usize>,
+    /// Loss to train with; `bce` needs a sigmoid output and min-max scaling (manual; default
+    /// mse).
+    #[arg(long, value_enum)]
+    loss: Option<LossArg>,
     /// Fraction of the training rows to flag as anomalies: sets the threshold.
     #[arg(long, default_value_t = 0.05, conflicts_with = "threshold")]
     contamination: f64,
@@ -183,6 +195,12 @@ enum ScalingArg {
 enum OptimizerArg {
     Adam,
     Sgd,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, ValueEnum)]
+enum ModelArg {
+    Auto,
+    Manual,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -273,19 +291,23 @@ fn fit(args: &FitArgs) -> BoxResult<()> {
             k
         }
     };
-    let mut model = build_model(args, n_inputs, code_size)?;
-    let report = {
-        let mut progress = Progress::new(args.quiet, args.epochs);
-        let report = model.fit_with_observer(x.view(), &config, &mut progress);
-        progress.bar.finish_and_clear();
-        report.map_err(|e| match e {
-            autoencoder::Error::Diverged { .. } => format!(
-                "{e}; try a smaller --learning-rate (this run: {})",
-                args.learning_rate
-            )
-            .into(),
-            e => Box::<dyn std::error::Error>::from(e),
-        })?
+    let (model, summary_of_training) = match chooses_model(args)? {
+        true => choose_model(args, &x, code_size)?,
+        false => {
+            let mut model = build_model(args, n_inputs, code_size)?;
+            let mut progress = Progress::new(args.quiet, config.check_ref()?.epochs());
+            let report = model.fit_with_observer(x.view(), &config, &mut progress);
+            progress.bar.finish_and_clear();
+            let report = report.map_err(|e| match e {
+                autoencoder::Error::Diverged { .. } => format!(
+                    "{e}; try a smaller --learning-rate (this run: {})",
+                    config.check_ref().map_or(0.0, |c| c.learning_rate())
+                )
+                .into(),
+                e => Box::<dyn std::error::Error>::from(e),
+            })?;
+            (model, manual_summary(&report))
+        }
     };
     let rule = match args.threshold {
         Some(t) => Threshold::Fixed(t),
@@ -311,31 +333,96 @@ fn fit(args: &FitArgs) -> BoxResult<()> {
         let raw = pipeline.read_path(&args.data)?;
         write_output(&pipeline, &raw.data, Output::Scores, Some(path))?;
     }
-    eprintln!("{}", summary(&pipeline, &report, mse, pca_mse, x.nrows()));
+    eprintln!(
+        "{}",
+        summary(&pipeline, &summary_of_training, mse, pca_mse, x.nrows())
+    );
     Ok(())
 }
 
-/// The one-line summary of `fit`.
-fn summary(
-    pipeline: &Pipeline<f64>,
-    report: &FitReport<f64>,
-    mse: f64,
-    pca_mse: f64,
-    n_rows: usize,
-) -> String {
-    let model = pipeline.model();
+/// `fit`'s automatic choice of model (see `autoencoder::fit_auto`), and what it says of it.
+fn choose_model(
+    args: &FitArgs,
+    x: &Array2<f64>,
+    code_size: usize,
+) -> BoxResult<(Box<dyn Autoencoder<f64>>, String)> {
+    if !(args.time_budget.is_finite() && args.time_budget >= 0.0) {
+        return Err(format!(
+            "--time-budget must be a number of seconds, got {}",
+            args.time_budget
+        )
+        .into());
+    }
+    let mut config = AutoConfig::new(code_size)
+        .seed(args.seed)
+        .time_budget(Duration::from_secs_f64(args.time_budget.min(1e9)));
+    if let Some(fraction) = args.validation_fraction {
+        config = config.validation_fraction(fraction);
+    }
+    if !args.quiet {
+        eprintln!(
+            "choosing a model (candidates: linear, deep, untied, tied; at most {} s)",
+            args.time_budget
+        );
+    }
+    let (model, report) = fit_auto(x, &config)?;
+    let tried: Vec<String> = report
+        .candidates
+        .iter()
+        .map(|c| match c.validation_loss {
+            Some(loss) => format!("{} {loss:.6}", c.candidate.name()),
+            None => format!("{} skipped", c.candidate.name()),
+        })
+        .collect();
+    let sizes = report
+        .candidates
+        .iter()
+        .find(|c| c.candidate == report.chosen)
+        .map_or(String::new(), |c| {
+            c.layer_sizes
+                .iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join("-")
+        });
+    Ok((
+        model,
+        format!(
+            "auto chose {} {sizes} by validation loss ({})",
+            report.chosen.name(),
+            tried.join(", ")
+        ),
+    ))
+}
+
+/// What `fit` says of a manual model's training.
+fn manual_summary(report: &FitReport<f64>) -> String {
     let validation = report
         .validation_losses()
         .and_then(|v| report.best_epoch().and_then(|b| v.get(b)))
         .map_or(String::new(), |v| format!(", validation loss {v:.6}"));
     format!(
-        "{} {}->{} on {n_rows} rows, {} epochs: training loss {:.6}{validation}; \
+        "{} epochs: training loss {:.6}{validation}",
+        report.epochs_run(),
+        report.final_loss()
+    )
+}
+
+/// The one-line summary of `fit`.
+fn summary(
+    pipeline: &Pipeline<f64>,
+    training: &str,
+    mse: f64,
+    pca_mse: f64,
+    n_rows: usize,
+) -> String {
+    let model = pipeline.model();
+    format!(
+        "{} {}->{} on {n_rows} rows, {training}; \
          reconstruction MSE {mse:.6} vs PCA({}) {pca_mse:.6}; threshold {:.6}",
         model.kind(),
         model.n_inputs(),
         model.n_code(),
-        report.epochs_run(),
-        report.final_loss(),
         model.n_code(),
         pipeline.threshold(),
     )
@@ -363,7 +450,11 @@ fn build_model(
     n_inputs: usize,
     code: usize,
 ) -> BoxResult<Box<dyn Autoencoder<f64>>> {
-    let (a, o) = (args.activation.name(), args.output_activation.name());
+    let a = args.activation.unwrap_or(ActivationArg::Relu).name();
+    let o = args
+        .output_activation
+        .unwrap_or(ActivationArg::Identity)
+        .name();
     Ok(if args.hidden.is_empty() {
         new_vanilla(a, o, n_inputs, code, args.seed)?
     } else {
@@ -377,24 +468,52 @@ fn build_model(
 
 fn train_config(args: &FitArgs) -> BoxResult<TrainConfig> {
     let mut config = TrainConfig::new()
-        .learning_rate(args.learning_rate)
-        .batch_size(args.batch_size)
-        .epochs(args.epochs)
+        .learning_rate(args.learning_rate.unwrap_or(0.003))
+        .batch_size(args.batch_size.unwrap_or(32))
+        .epochs(args.epochs.unwrap_or(300))
         .seed(args.seed)
-        .loss(match args.loss {
+        .loss(match args.loss.unwrap_or(LossArg::Mse) {
             LossArg::Mse => Loss::Mse,
             LossArg::Bce => Loss::BinaryCrossEntropy,
         })
-        .early_stopping(args.patience.max(1), 0.0);
-    config = match args.optimizer {
+        .early_stopping(args.patience.unwrap_or(20).max(1), 0.0);
+    config = match args.optimizer.unwrap_or(OptimizerArg::Adam) {
         OptimizerArg::Adam => config.optimizer(Optimizer::adam()),
-        OptimizerArg::Sgd => config.momentum(args.momentum),
+        OptimizerArg::Sgd => config.momentum(args.momentum.unwrap_or(0.9)),
     };
-    if args.validation_fraction > 0.0 {
-        config = config.validation_fraction(args.validation_fraction);
+    let fraction = args.validation_fraction.unwrap_or(0.1);
+    if fraction > 0.0 {
+        config = config.validation_fraction(fraction);
     }
     config.check_ref()?;
     Ok(config)
+}
+
+/// Whether `fit` chooses the model itself: `--model`, or no manual model option given.
+fn chooses_model(args: &FitArgs) -> BoxResult<bool> {
+    let manual_options = [
+        ("--hidden", !args.hidden.is_empty()),
+        ("--activation", args.activation.is_some()),
+        ("--output-activation", args.output_activation.is_some()),
+        ("--optimizer", args.optimizer.is_some()),
+        ("--learning-rate", args.learning_rate.is_some()),
+        ("--momentum", args.momentum.is_some()),
+        ("--batch-size", args.batch_size.is_some()),
+        ("--epochs", args.epochs.is_some()),
+        ("--patience", args.patience.is_some()),
+        ("--loss", args.loss.is_some()),
+    ];
+    let given = manual_options
+        .iter()
+        .find(|(_, given)| *given)
+        .map(|(name, _)| name);
+    match (args.model, given) {
+        (Some(ModelArg::Auto), Some(name)) => {
+            Err(format!("{name} describes a model: it needs --model manual, not auto").into())
+        }
+        (Some(model), _) => Ok(model == ModelArg::Auto),
+        (None, given) => Ok(given.is_none()),
+    }
 }
 
 fn csv_options(args: &FitArgs) -> BoxResult<CsvOptions> {
