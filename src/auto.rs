@@ -227,7 +227,7 @@ pub struct AutoReport {
 ///
 /// # Examples
 /// ```
-/// use autoencoder::{AutoConfig, Pca, fit_auto};
+/// use autoencoder::{AutoConfig, fit_auto};
 /// use ndarray::Array2;
 ///
 /// // Rows on a curve in 6 dimensions: one code unit describes them, not one principal axis.

@@ -92,7 +92,19 @@ pub(crate) fn output_delta_scaled<F: Float, O: Activation>(
     if loss == Loss::Mse && O::LOGISTIC && kernels::has_kernels::<F>() {
         return kernels::mse_sigmoid_delta(logits, targets, scale);
     }
-    // In blocks with one partial sum per lane, so that the loop vectorises.
+    summed_output_delta::<F, O>(loss, logits, targets, scale)
+}
+
+/// The general case of [`output_delta_scaled`], in blocks with one partial sum per lane so
+/// that the loop vectorises. Not inlined: the online path's per-sample step, which takes the
+/// fused kernel for the sigmoid, stays as small as it was.
+#[inline(never)]
+fn summed_output_delta<F: Float, O: Activation>(
+    loss: Loss,
+    logits: &mut [F],
+    targets: &[F],
+    scale: F,
+) -> F {
     let mut sums = [F::zero(); kernels::BLOCK];
     let mut tail_sum = F::zero();
     let element = |a2: &mut F, x: F| {
