@@ -11,7 +11,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use autoencoder::{AutoConfig, Pca, fit_auto, roc_auc};
+use autoencoder::{AnomalyDetector, AutoConfig, Pca, Scoring, Threshold, fit_auto, roc_auc};
 use ndarray::{Array1, Array2, s};
 use serde_json::{Value, json};
 
@@ -103,65 +103,38 @@ fn anomaly(manifest: &Value, dir: &Path, budget: Duration) -> BoxResult<Vec<Valu
             let start = Instant::now();
             let (model, _) = fit_auto(&train, &AutoConfig::new(k).time_budget(budget))?;
             let seconds = start.elapsed().as_secs_f64();
-            let scores = model.reconstruction_errors(x)?;
-            let auc = roc_auc(&scores, &labels)?;
-            records.push(
-                json!({"task": "anomaly", "case": name, "group": case["group"],
-                "digit": case["digit"], "seed": file["seed"], "model": "crate_detector",
-                "roc_auc": auc, "fit_seconds": seconds}),
-            );
-            // Candidates for multi-modal normal data: distance in code space to the training
-            // rows' codes, alone and added to the reconstruction error (each standardised by
-            // the training rows' own scores).
-            let (train_codes, codes) = (model.encode(train.view())?, model.encode(x)?);
-            let knn_test = knn_distances(&train_codes, &codes, false);
-            let knn_train = knn_distances(&train_codes, &train_codes, true);
-            let recon_train = model.reconstruction_errors(train.view())?;
-            let combined =
-                standardised(&recon_train, &scores) + standardised(&knn_train, &knn_test);
-            for (variant, s) in [("crate_knn", knn_test), ("crate_combined", combined)] {
+            // The library's detector with each scoring, over the same model.
+            let rule = Threshold::Contamination(0.05);
+            for (variant, scoring) in [
+                ("crate_detector", Scoring::Reconstruction),
+                ("crate_neighbours", Scoring::code_neighbours()),
+            ] {
+                let detector =
+                    AnomalyDetector::fit_with_scoring(model.clone_box(), &train, rule, scoring)?;
+                let auc = roc_auc(&detector.scores(&x)?, &labels)?;
                 records.push(
                     json!({"task": "anomaly", "case": name, "group": case["group"],
                     "digit": case["digit"], "seed": file["seed"], "model": variant,
-                    "roc_auc": roc_auc(&s, &labels)?, "fit_seconds": seconds}),
+                    "roc_auc": auc, "fit_seconds": seconds}),
                 );
             }
         }
         let aucs: Vec<f64> = records
             .iter()
-            .filter(|r| r["case"] == name && r["model"] == "crate_detector")
+            .filter(|r| r["case"] == name)
             .filter_map(|r| r["roc_auc"].as_f64())
             .collect();
+        let mean = |parity: usize| {
+            let picked: Vec<f64> = aucs.iter().skip(parity).step_by(2).copied().collect();
+            picked.iter().sum::<f64>() / picked.len() as f64
+        };
         println!(
-            "{name:>18}: AUC {:.4}",
-            aucs.iter().sum::<f64>() / aucs.len() as f64
+            "{name:>18}: AUC {:.4} (reconstruction), {:.4} (code neighbours)",
+            mean(0),
+            mean(1)
         );
     }
     Ok(records)
-}
-
-/// Distance from each row of `queries` to its `NEIGHBOURS`-th nearest row of `reference`
-/// (skipping the row itself when the two are the same matrix).
-fn knn_distances(reference: &Array2<f64>, queries: &Array2<f64>, same: bool) -> Array1<f64> {
-    const NEIGHBOURS: usize = 5;
-    let nth = NEIGHBOURS - 1 + usize::from(same);
-    Array1::from_iter(queries.rows().into_iter().map(|q| {
-        let mut d: Vec<f64> = reference
-            .rows()
-            .into_iter()
-            .map(|r| r.iter().zip(q).map(|(a, b)| (a - b) * (a - b)).sum::<f64>())
-            .collect();
-        let nth = nth.min(d.len() - 1);
-        d.select_nth_unstable_by(nth, f64::total_cmp);
-        d[nth].sqrt()
-    }))
-}
-
-/// `(s − mean) / std` with the mean and standard deviation of `reference`.
-fn standardised(reference: &Array1<f64>, s: &Array1<f64>) -> Array1<f64> {
-    let m = mean(reference);
-    let sd = reference.std(0.0).max(f64::MIN_POSITIVE);
-    s.mapv(|v| (v - m) / sd)
 }
 
 fn main() -> BoxResult<()> {

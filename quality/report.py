@@ -48,7 +48,7 @@ def anomaly(peers, crate):
             continue
         aucs[(r["case"], r["model"])].append(r["roc_auc"])
         groups[r["case"]] = r["group"]
-    models = ["crate_detector", "crate_knn", "crate_combined", "pyod_autoencoder", "pyod_iforest", "pyod_pca", "pyod_lof"]
+    models = ["crate_detector", "crate_neighbours", "pyod_autoencoder", "pyod_iforest", "pyod_pca", "pyod_lof"]
     header = "| case | " + " | ".join(models) + " |"
     lines = [header, "|---" * (len(models) + 1) + "|"]
     by_group = defaultdict(lambda: defaultdict(list))

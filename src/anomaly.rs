@@ -1,7 +1,16 @@
-//! Anomaly detection by reconstruction error: a model trained on normal data reconstructs
-//! normal samples well and anomalies badly.
+//! Anomaly detection: a model trained on normal data reconstructs normal samples well and
+//! anomalies badly ([`Scoring::Reconstruction`]); where normal data is made of several clusters,
+//! the distance of a row's code to the training rows' codes ([`Scoring::CodeNeighbours`]).
 
-use ndarray::{Array1, ArrayBase, Data, Ix2};
+mod neighbours;
+mod roc;
+
+use std::fmt;
+
+use ndarray::{Array1, Array2, ArrayBase, ArrayView2, Data, Ix2};
+
+pub use neighbours::MAX_REFERENCE_CODES;
+pub use roc::roc_auc;
 
 use crate::any_model::Autoencoder;
 use crate::error::{Error, Result};
@@ -63,8 +72,55 @@ impl Threshold {
     }
 }
 
-/// An autoencoder with an anomaly threshold on its reconstruction errors: rows whose error
-/// exceeds the threshold are anomalies.
+/// What a detector scores rows by (higher = more anomalous).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum Scoring {
+    /// Each row's reconstruction error (mean squared error over its inputs): the default, and
+    /// the better score where normal data is one population.
+    #[default]
+    Reconstruction,
+    /// The mean Euclidean distance from a row's code to its `neighbours` nearest codes of the
+    /// training rows. The detector keeps those codes (all of them up to
+    /// [`MAX_REFERENCE_CODES`], else that many evenly spaced rows); a training row's own score,
+    /// from which the threshold is set, leaves its own code out. Use it where normal data is
+    /// made of several clusters (several digits, say), where an autoencoder can learn to
+    /// reconstruct an unseen kind of row well: on `QUALITY.md`'s digits with one digit as the
+    /// anomaly class it lifts the mean ROC AUC from 0.88 to 0.96. `neighbours` must be at least
+    /// 1 and below the number of training rows; [`Scoring::code_neighbours`] gives 5.
+    CodeNeighbours {
+        /// How many nearest training codes to average the distance over.
+        neighbours: usize,
+    },
+}
+
+impl Scoring {
+    /// [`Scoring::CodeNeighbours`] with 5 neighbours.
+    pub const fn code_neighbours() -> Self {
+        Scoring::CodeNeighbours { neighbours: 5 }
+    }
+
+    /// Checks the setting against the number of training rows.
+    fn check(self, n_rows: usize) -> Result<Self> {
+        match self {
+            Scoring::CodeNeighbours { neighbours }
+                if neighbours == 0 || neighbours >= n_rows.min(MAX_REFERENCE_CODES) =>
+            {
+                Err(Error::InvalidParameter {
+                    name: "neighbours",
+                    value: neighbours as f64,
+                    expected: "at least 1 and below the number of training rows (at most 4096)",
+                })
+            }
+            _ => Ok(self),
+        }
+    }
+}
+
+/// An autoencoder with an anomaly threshold on its scores (reconstruction errors unless another
+/// [`Scoring`] is chosen): rows whose score exceeds the threshold are anomalies.
 ///
 /// Any of the crate's models works (`M` is [`VanillaAutoencoder`] unless given; a
 /// [`StackedAutoencoder`](crate::StackedAutoencoder), or a `Box<dyn Autoencoder<F>>` when the
@@ -85,11 +141,45 @@ impl Threshold {
 /// assert_eq!(labels.to_vec(), vec![false, true]);
 /// # Ok::<(), autoencoder::Error>(())
 /// ```
-#[derive(Debug, Clone)]
+///
+/// Scored by distance in code space ([`Scoring::CodeNeighbours`]):
+/// ```
+/// use autoencoder::{AnomalyDetector, Scoring, Threshold, TrainConfig, VanillaAutoencoder};
+/// use ndarray::{Array2, array};
+///
+/// // Two kinds of normal rows.
+/// let normal = Array2::from_shape_fn((200, 4), |(i, j)| if (i / 100 + j) % 2 == 0 { 0.9 } else { 0.1 });
+/// let model = VanillaAutoencoder::<f64>::new(4, 2, 0)?;
+/// let config = TrainConfig::new().epochs(100);
+/// let detector = AnomalyDetector::train_with_scoring(
+///     model, &normal, &config, Threshold::Contamination(0.01), Scoring::code_neighbours(),
+/// )?;
+/// assert_eq!(detector.reference_codes().map(|c| c.dim()), Some((200, 2)));
+/// let labels = detector.predict(&array![[0.1, 0.9, 0.1, 0.9], [0.5, 0.5, 0.5, 0.5]])?;
+/// assert_eq!(labels.to_vec(), vec![false, true]);
+/// # Ok::<(), autoencoder::Error>(())
+/// ```
+#[derive(Clone)]
 pub struct AnomalyDetector<F: Float, M = VanillaAutoencoder<F>> {
     model: M,
     threshold: F,
     rule: Threshold,
+    scoring: Scoring,
+    /// The training codes that [`Scoring::CodeNeighbours`] measures distances to (0 rows for
+    /// [`Scoring::Reconstruction`]).
+    reference: Array2<F>,
+}
+
+impl<F: Float, M: fmt::Debug> fmt::Debug for AnomalyDetector<F, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AnomalyDetector")
+            .field("model", &self.model)
+            .field("threshold", &self.threshold)
+            .field("rule", &self.rule)
+            .field("scoring", &self.scoring)
+            .field("reference_codes", &self.reference.dim())
+            .finish()
+    }
 }
 
 impl<F: Float, M: Autoencoder<F>> AnomalyDetector<F, M> {
@@ -106,13 +196,45 @@ impl<F: Float, M: Autoencoder<F>> AnomalyDetector<F, M> {
         x: &ArrayBase<S, Ix2>,
         rule: Threshold,
     ) -> Result<Self> {
+        Self::fit_with_scoring(model, x, rule, Scoring::Reconstruction)
+    }
+
+    /// As [`fit`](Self::fit), scoring rows by `scoring`; for [`Scoring::CodeNeighbours`] the
+    /// detector keeps the codes of `x` (the training data).
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit); [`Error::InvalidParameter`] for a number of neighbours out of
+    /// range.
+    pub fn fit_with_scoring<S: Data<Elem = F>>(
+        model: M,
+        x: &ArrayBase<S, Ix2>,
+        rule: Threshold,
+        scoring: Scoring,
+    ) -> Result<Self> {
         let rule = rule.check()?;
-        let scores = model.reconstruction_errors(x.view())?;
-        if scores.is_empty() {
+        if x.nrows() == 0 {
             return Err(Error::EmptyInput);
         }
+        let scoring = scoring.check(x.nrows())?;
+        let (scores, reference) = match scoring {
+            Scoring::Reconstruction => (
+                model.reconstruction_errors(x.view())?,
+                Array2::zeros((0, 0)),
+            ),
+            Scoring::CodeNeighbours { neighbours } => {
+                let codes = model.encode(x.view())?;
+                let (reference, own_index) = neighbours::reference_codes(codes.view());
+                let scores = neighbours::mean_neighbour_distances(
+                    reference.view(),
+                    codes.view(),
+                    neighbours,
+                    |row| own_index[row],
+                );
+                (scores, reference)
+            }
+        };
         let threshold = rule.apply(finite_scores(&scores)?);
-        Self::from_parts(model, F::cast(threshold), rule)
+        Self::from_parts(model, F::cast(threshold), rule, scoring, reference)
     }
 
     /// A detector with a fixed `threshold` and no data.
@@ -129,7 +251,13 @@ impl<F: Float, M: Autoencoder<F>> AnomalyDetector<F, M> {
     /// # Ok::<(), autoencoder::Error>(())
     /// ```
     pub fn with_threshold(model: M, threshold: F) -> Result<Self> {
-        Self::from_parts(model, threshold, Threshold::Fixed(threshold.as_f64()))
+        Self::from_parts(
+            model,
+            threshold,
+            Threshold::Fixed(threshold.as_f64()),
+            Scoring::Reconstruction,
+            Array2::zeros((0, 0)),
+        )
     }
 
     /// Trains `model` on `x` under `config`, then sets the threshold by `rule` from the
@@ -138,23 +266,51 @@ impl<F: Float, M: Autoencoder<F>> AnomalyDetector<F, M> {
     /// # Errors
     /// As [`Autoencoder::fit`], then as [`fit`](Self::fit). The rule is checked before training.
     pub fn train<S: Data<Elem = F>>(
-        mut model: M,
+        model: M,
         x: &ArrayBase<S, Ix2>,
         config: &TrainConfig,
         rule: Threshold,
     ) -> Result<Self> {
-        rule.check()?;
-        model.fit(x.view(), config)?;
-        Self::fit(model, x, rule)
+        Self::train_with_scoring(model, x, config, rule, Scoring::Reconstruction)
     }
 
-    /// Anomaly scores: each row's reconstruction error (mean squared error over its inputs).
-    /// A score too large for `F` is `+∞`.
+    /// As [`train`](Self::train), scoring rows by `scoring` (see
+    /// [`fit_with_scoring`](Self::fit_with_scoring)).
+    ///
+    /// # Errors
+    /// As [`train`](Self::train); the rule and the scoring are checked before training.
+    pub fn train_with_scoring<S: Data<Elem = F>>(
+        mut model: M,
+        x: &ArrayBase<S, Ix2>,
+        config: &TrainConfig,
+        rule: Threshold,
+        scoring: Scoring,
+    ) -> Result<Self> {
+        rule.check()?;
+        scoring.check(x.nrows())?;
+        model.fit(x.view(), config)?;
+        Self::fit_with_scoring(model, x, rule, scoring)
+    }
+
+    /// Anomaly scores by the detector's [`Scoring`]: each row's reconstruction error (mean
+    /// squared error over its inputs), or its code's mean distance to the nearest training
+    /// codes. A score too large for `F` is `+∞`.
     ///
     /// # Errors
     /// As [`Autoencoder::reconstruction_errors`].
     pub fn scores<S: Data<Elem = F>>(&self, x: &ArrayBase<S, Ix2>) -> Result<Array1<F>> {
-        self.model.reconstruction_errors(x.view())
+        match self.scoring {
+            Scoring::Reconstruction => self.model.reconstruction_errors(x.view()),
+            Scoring::CodeNeighbours { neighbours } => {
+                let codes = self.model.encode(x.view())?;
+                Ok(neighbours::mean_neighbour_distances(
+                    self.reference.view(),
+                    codes.view(),
+                    neighbours,
+                    |_| None,
+                ))
+            }
+        }
     }
 
     /// `true` for each row whose score exceeds the threshold; a row whose score is not a
@@ -182,6 +338,17 @@ impl<F: Float, M: Autoencoder<F>> AnomalyDetector<F, M> {
         self.rule
     }
 
+    /// What rows are scored by.
+    pub fn scoring(&self) -> Scoring {
+        self.scoring
+    }
+
+    /// The training codes that [`Scoring::CodeNeighbours`] measures distances to (`None` for
+    /// [`Scoring::Reconstruction`]).
+    pub fn reference_codes(&self) -> Option<ArrayView2<'_, F>> {
+        (self.scoring != Scoring::Reconstruction).then(|| self.reference.view())
+    }
+
     /// The underlying model.
     pub fn model(&self) -> &M {
         &self.model
@@ -201,12 +368,22 @@ impl<F: Float, M: Autoencoder<F>> AnomalyDetector<F, M> {
             model: Box::new(self.model),
             threshold: self.threshold,
             rule: self.rule,
+            scoring: self.scoring,
+            reference: self.reference,
         }
     }
 
-    /// A detector from its parts, checked: the rule's parameter, and a threshold that is finite
-    /// in `F` (one that does not fit would flag nothing, or everything).
-    pub(crate) fn from_parts(model: M, threshold: F, rule: Threshold) -> Result<Self> {
+    /// A detector from its parts, checked: the rule's parameter, a threshold that is finite in
+    /// `F` (one that does not fit would flag nothing, or everything), and for
+    /// [`Scoring::CodeNeighbours`] finite reference codes of the model's code width, more of
+    /// them than the neighbours.
+    pub(crate) fn from_parts(
+        model: M,
+        threshold: F,
+        rule: Threshold,
+        scoring: Scoring,
+        reference: Array2<F>,
+    ) -> Result<Self> {
         rule.check()?;
         if !threshold.is_finite() {
             return Err(Error::NonFiniteScore {
@@ -214,10 +391,31 @@ impl<F: Float, M: Autoencoder<F>> AnomalyDetector<F, M> {
                 value: threshold.as_f64(),
             });
         }
+        let reference = match scoring {
+            Scoring::Reconstruction => Array2::zeros((0, 0)),
+            Scoring::CodeNeighbours { .. } => {
+                scoring.check(reference.nrows() + 1)?;
+                if reference.ncols() != model.n_code() {
+                    return Err(Error::InvalidPipeline(format!(
+                        "the reference codes have {} columns, the model's codes {}",
+                        reference.ncols(),
+                        model.n_code()
+                    )));
+                }
+                if reference.iter().any(|v| !v.is_finite()) {
+                    return Err(Error::InvalidPipeline(
+                        "the reference codes hold a value that is not finite".into(),
+                    ));
+                }
+                reference
+            }
+        };
         Ok(Self {
             model,
             threshold,
             rule,
+            scoring,
+            reference,
         })
     }
 }
@@ -269,69 +467,6 @@ fn quantile(mut values: Vec<f64>, p: f64) -> f64 {
     }
 }
 
-/// Area under the ROC curve of `scores` for the labels `positive` (higher score = more
-/// anomalous): the probability that a random positive scores above a random negative, ties
-/// counting one half.
-///
-/// Takes slices, vectors, arrays and views alike (anything that iterates over `&F` and `&bool`).
-///
-/// # Errors
-/// [`Error::LengthMismatch`] when the lengths differ; [`Error::NonFiniteScore`] for a NaN or
-/// infinite score; [`Error::SingleClass`] when all labels are equal (the area is undefined).
-///
-/// # Examples
-/// ```
-/// use autoencoder::roc_auc;
-/// use ndarray::array;
-///
-/// assert_eq!(roc_auc(&[0.1, 0.4, 0.35, 0.8], &[false, false, true, true])?, 0.75);
-/// assert_eq!(roc_auc(&array![0.1, 0.9], &array![false, true])?, 1.0);
-/// assert!(roc_auc(&[f64::NAN, 0.9], &[false, true]).is_err());
-/// # Ok::<(), autoencoder::Error>(())
-/// ```
-pub fn roc_auc<'a, F, S, P>(scores: S, positive: P) -> Result<f64>
-where
-    F: Float,
-    S: IntoIterator<Item = &'a F>,
-    P: IntoIterator<Item = &'a bool>,
-{
-    let scores: Vec<f64> = scores.into_iter().map(|s| s.as_f64()).collect();
-    let labels: Vec<bool> = positive.into_iter().copied().collect();
-    if scores.len() != labels.len() {
-        return Err(Error::LengthMismatch {
-            expected: scores.len(),
-            found: labels.len(),
-        });
-    }
-    if let Some(row) = scores.iter().position(|s| !s.is_finite()) {
-        return Err(Error::NonFiniteScore {
-            row: Some(row),
-            value: scores[row],
-        });
-    }
-    let mut ranked: Vec<(f64, bool)> = scores.into_iter().zip(labels).collect();
-    ranked.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let n_pos = ranked.iter().filter(|r| r.1).count();
-    let n_neg = ranked.len() - n_pos;
-    if n_pos == 0 || n_neg == 0 {
-        return Err(Error::SingleClass);
-    }
-    // Mann–Whitney U from average ranks (1-based) of tied groups.
-    let mut rank_sum = 0.0;
-    let mut i = 0;
-    while i < ranked.len() {
-        let mut j = i;
-        while j + 1 < ranked.len() && ranked[j + 1].0.total_cmp(&ranked[i].0).is_eq() {
-            j += 1;
-        }
-        let average_rank = (i + j) as f64 / 2.0 + 1.0;
-        rank_sum += average_rank * ranked[i..=j].iter().filter(|r| r.1).count() as f64;
-        i = j + 1;
-    }
-    let (p, n) = (n_pos as f64, n_neg as f64);
-    Ok((rank_sum - p * (p + 1.0) / 2.0) / (p * n))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -346,24 +481,5 @@ mod tests {
             epsilon = 1e-12
         );
         assert_abs_diff_eq!(quantile(vec![5.0], 0.3), 5.0, epsilon = 0.0);
-    }
-
-    #[test]
-    fn auc_counts_ties_as_halves() {
-        assert_eq!(roc_auc(&[1.0, 1.0], &[true, false]), Ok(0.5));
-        assert_eq!(roc_auc(&[0.0, 1.0, 2.0], &[false, true, true]), Ok(1.0));
-        assert_eq!(roc_auc(&[2.0, 1.0, 0.0], &[false, true, true]), Ok(0.0));
-        assert_eq!(roc_auc(&[1.0, 2.0], &[true, true]), Err(Error::SingleClass));
-        assert!(matches!(
-            roc_auc(&[1.0], &[true, false]),
-            Err(Error::LengthMismatch {
-                expected: 1,
-                found: 2
-            })
-        ));
-        assert!(matches!(
-            roc_auc(&[1.0, f64::NAN], &[true, false]),
-            Err(Error::NonFiniteScore { row: Some(1), .. })
-        ));
     }
 }

@@ -53,7 +53,7 @@ mod workspace;
 
 pub use crate::csv::{Column, CsvOptions, Missing, Table};
 pub use activation::{Activation, Identity, OutputRange, Relu, Sigmoid, Tanh};
-pub use anomaly::{AnomalyDetector, Threshold, roc_auc};
+pub use anomaly::{AnomalyDetector, MAX_REFERENCE_CODES, Scoring, Threshold, roc_auc};
 pub use any_model::{Autoencoder, new_stacked, new_untied, new_vanilla};
 pub use auto::{AutoConfig, AutoReport, Candidate, CandidateResult, fit_auto};
 pub use error::{Error, ErrorDomain, Result};

@@ -245,11 +245,12 @@ pub use file::PIPELINE_FORMAT;
 mod file {
     use std::path::Path;
 
+    use ndarray::Array2;
     use serde::{Deserialize, Serialize};
     use serde_json::value::RawValue;
 
     use super::Pipeline;
-    use crate::anomaly::{AnomalyDetector, Threshold};
+    use crate::anomaly::{AnomalyDetector, Scoring, Threshold};
     use crate::any_model::model_from_json_str;
     use crate::csv::CsvOptions;
     use crate::document::{self, Document};
@@ -274,9 +275,14 @@ mod file {
     ///   "threshold": 0.0123,               the anomaly threshold on scores
     ///   "threshold_rule": {"contamination": 0.05},  how it was set
     ///   "model": {..},                     the model's own file (vanilla or stacked)
+    ///   "scoring": {"code_neighbours": {"neighbours": 5}},   only when not "reconstruction"
+    ///   "reference_codes": {"rows": 900, "cols": 10, "values": [..]},  with code_neighbours:
+    ///                                      the training codes, row after row
     ///   "checksum": "crc32:89abcdef"       CRC-32 of the text before `,"checksum"`
     /// }
     /// ```
+    /// A file scored by reconstruction error has neither `scoring` nor `reference_codes` (and
+    /// reads in releases before [`Scoring`](crate::Scoring) existed).
     /// A file whose checksum does not match its text is [`Error::ChecksumMismatch`].
     pub const PIPELINE_FORMAT: &str = "autoencoder/pipeline";
 
@@ -294,11 +300,58 @@ mod file {
         threshold: f64,
         threshold_rule: Threshold,
         model: Box<RawValue>,
+        #[serde(default, skip_serializing_if = "is_reconstruction")]
+        scoring: Scoring,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reference_codes: Option<Matrix>,
+    }
+
+    /// A matrix, row after row.
+    #[derive(Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Matrix {
+        rows: usize,
+        cols: usize,
+        values: Vec<f64>,
+    }
+
+    fn is_reconstruction(scoring: &Scoring) -> bool {
+        *scoring == Scoring::Reconstruction
     }
 
     impl Document for PipelineFileV1 {
         const FORMAT: &'static str = PIPELINE_FORMAT;
         const VERSION: u64 = 1;
+    }
+
+    impl Matrix {
+        /// The matrix in `F`, checked: `rows × cols` values, each of which fits `F` exactly.
+        fn into_array<F: Float>(self) -> Result<Array2<F>> {
+            if self.rows.checked_mul(self.cols) != Some(self.values.len()) {
+                return Err(Error::InvalidPipeline(format!(
+                    "the reference codes claim {} x {} values and hold {}",
+                    self.rows,
+                    self.cols,
+                    self.values.len()
+                )));
+            }
+            let values = self
+                .values
+                .iter()
+                .map(|&v| {
+                    let cast = F::cast(v);
+                    if cast.as_f64().to_bits() == v.to_bits() {
+                        Ok(cast)
+                    } else {
+                        Err(Error::InvalidPipeline(format!(
+                            "the reference code value {v} does not fit the float type"
+                        )))
+                    }
+                })
+                .collect::<Result<Vec<F>>>()?;
+            Array2::from_shape_vec((self.rows, self.cols), values)
+                .map_err(|e| Error::InvalidPipeline(e.to_string()))
+        }
     }
 
     impl<F: Float> Pipeline<F> {
@@ -317,6 +370,12 @@ mod file {
                 threshold: self.threshold().as_f64(),
                 threshold_rule: self.threshold_rule(),
                 model,
+                scoring: self.detector.scoring(),
+                reference_codes: self.detector.reference_codes().map(|codes| Matrix {
+                    rows: codes.nrows(),
+                    cols: codes.ncols(),
+                    values: codes.iter().map(|v| v.as_f64()).collect(),
+                }),
             })
         }
 
@@ -342,7 +401,23 @@ mod file {
                     file.threshold
                 )));
             }
-            let detector = AnomalyDetector::from_parts(model, threshold, file.threshold_rule)?;
+            let reference = match (file.scoring, file.reference_codes) {
+                (Scoring::Reconstruction, None) => Array2::zeros((0, 0)),
+                (Scoring::CodeNeighbours { .. }, Some(codes)) => codes.into_array::<F>()?,
+                (scoring, _) => {
+                    return Err(Error::InvalidPipeline(format!(
+                        "reference codes must be present exactly when the scoring needs them \
+                         ({scoring:?})"
+                    )));
+                }
+            };
+            let detector = AnomalyDetector::from_parts(
+                model,
+                threshold,
+                file.threshold_rule,
+                file.scoring,
+                reference,
+            )?;
             Pipeline::new(file.csv, file.column_names, scaler, file.loss, detector)
         }
 

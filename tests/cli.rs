@@ -238,6 +238,9 @@ fn bad_input_is_a_one_line_error_and_a_failure() {
         vec!["fit", WISCONSIN, "-o", &model, "--columns", "9-1"],
         fit_wisconsin(&model, &["--learning-rate=-1"]),
         fit_wisconsin(&model, &["--code-size", "0"]),
+        fit_wisconsin(&model, &["--scoring", "neighbours", "--neighbours", "0"]),
+        fit_wisconsin(&model, &["--neighbours", "3"]),
+        fit_wisconsin(&model, &["--scoring", "isolation"]),
         vec!["score", &bad, WISCONSIN],
         // Argument errors are one line too.
         vec!["fit", WISCONSIN, "-o", &model, "--seed", "-1"],
@@ -351,5 +354,43 @@ fn fit_chooses_the_model_unless_told() {
     );
     let manual = ok(&fit_wisconsin(&model, &["--model", "manual", "--quiet"]));
     assert!(!String::from_utf8_lossy(&manual.stderr).contains("auto chose"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn code_neighbour_scoring_is_stored_and_used_by_score() {
+    let dir = folder("neighbours");
+    let (model, train_scores, scores) = (
+        path(&dir, "model.json"),
+        path(&dir, "train-scores.csv"),
+        path(&dir, "scores.csv"),
+    );
+    let extra = [
+        "--code-size",
+        "3",
+        "--epochs",
+        "20",
+        "--scoring",
+        "neighbours",
+        "--neighbours",
+        "4",
+        "--scores",
+        &train_scores,
+    ];
+    ok(&fit_wisconsin(&model, &extra));
+    let text = String::from_utf8_lossy(&ok(&["info", &model]).stdout).into_owned();
+    assert!(text.contains("CodeNeighbours { neighbours: 4 }"), "{text}");
+    ok(&["score", &model, WISCONSIN, "-o", &scores]);
+    assert_eq!(
+        std::fs::read(&train_scores).unwrap(),
+        std::fs::read(&scores).unwrap(),
+        "scores differ between the processes"
+    );
+    // Wisconsin repeats many rows exactly: a row with three copies among the training rows
+    // is at distance 0 from its 4 nearest codes (itself included), which no reconstruction
+    // error of this model is.
+    let (_, rows) = read_csv(&scores);
+    assert!(rows.iter().any(|r| r[0] == 0.0));
+    assert!(rows.iter().all(|r| r[0] >= 0.0 && r[0].is_finite()));
     std::fs::remove_dir_all(dir).unwrap();
 }

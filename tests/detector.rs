@@ -1,8 +1,8 @@
 //! The anomaly detector over any model, its thresholds, and scores that overflow.
 
 use autoencoder::{
-    AnomalyDetector, Autoencoder, Error, Identity, StackedAutoencoder, Threshold, TrainConfig,
-    VanillaAutoencoder, roc_auc,
+    AnomalyDetector, Autoencoder, Error, Identity, Scoring, StackedAutoencoder, Threshold,
+    TrainConfig, VanillaAutoencoder, roc_auc,
 };
 use ndarray::{Array1, Array2, array};
 
@@ -206,4 +206,137 @@ fn models_are_usable_as_trait_objects() {
         autoencoder::new_vanilla::<f32>("sigmoid", "softplus", 2, 1, 0),
         Err(Error::UnknownActivation { .. })
     ));
+}
+
+/// Normal rows from two clusters on a line through the origin, and rows halfway between them:
+/// a linear model reconstructs all three exactly, so only distance in code space tells the
+/// middle rows apart.
+fn clusters_on_a_line() -> (Array2<f64>, Array2<f64>) {
+    let row = |t: f64| Array1::from_iter((1..=4).map(|j| t * j as f64 / 4.0));
+    let jitter = |i: usize| 0.01 * ((i * 7) % 5) as f64;
+    let normal = Array2::from_shape_fn((100, 4), |(i, j)| {
+        let centre = if i % 2 == 0 { 0.1 } else { 0.9 };
+        row(centre + jitter(i))[j]
+    });
+    let middle = Array2::from_shape_fn((10, 4), |(i, j)| row(0.5 + jitter(i))[j]);
+    (normal, middle)
+}
+
+#[test]
+fn code_neighbours_find_a_well_reconstructed_anomaly() {
+    let (normal, middle) = clusters_on_a_line();
+    // PCA's one-component model: exact on every row of the line.
+    let pca = autoencoder::Pca::fit(&normal, 1).unwrap();
+    let model = VanillaAutoencoder::<f64, Identity>::from_pca(&pca).unwrap();
+    let reconstruction =
+        AnomalyDetector::fit(model.clone(), &normal, Threshold::Contamination(0.05)).unwrap();
+    let neighbours = AnomalyDetector::fit_with_scoring(
+        model,
+        &normal,
+        Threshold::Contamination(0.05),
+        Scoring::code_neighbours(),
+    )
+    .unwrap();
+    assert_eq!(
+        neighbours.scoring(),
+        Scoring::CodeNeighbours { neighbours: 5 }
+    );
+    assert_eq!(neighbours.reference_codes().unwrap().dim(), (100, 1));
+    assert!(reconstruction.reference_codes().is_none());
+    let rows = ndarray::concatenate![ndarray::Axis(0), normal, middle];
+    let labels: Vec<bool> = (0..110).map(|i| i >= 100).collect();
+    let auc = |d: &AnomalyDetector<f64, _>| roc_auc(&d.scores(&rows).unwrap(), &labels).unwrap();
+    // Reconstruction errors are rounding noise everywhere; code distances separate fully.
+    assert!(auc(&reconstruction) < 0.9, "{}", auc(&reconstruction));
+    assert_eq!(auc(&neighbours), 1.0);
+    assert!(neighbours.predict(&middle).unwrap().iter().all(|&a| a));
+    // A training row's own score leaves its code out, so about 5 % of them are flagged.
+    let flagged = neighbours
+        .predict(&normal)
+        .unwrap()
+        .iter()
+        .filter(|&&a| a)
+        .count();
+    assert!(flagged <= 10, "{flagged} training rows flagged");
+}
+
+#[test]
+fn a_number_of_neighbours_out_of_range_is_refused_before_training() {
+    let x = normal_rows(20);
+    for neighbours in [0, 20, 100] {
+        let model = VanillaAutoencoder::<f64>::new(6, 2, 1).unwrap();
+        let before = model.clone();
+        let scoring = Scoring::CodeNeighbours { neighbours };
+        let result = AnomalyDetector::fit_with_scoring(
+            model.clone(),
+            &x,
+            Threshold::Contamination(0.1),
+            scoring,
+        );
+        assert!(
+            matches!(
+                result,
+                Err(Error::InvalidParameter {
+                    name: "neighbours",
+                    ..
+                })
+            ),
+            "{neighbours}: {result:?}"
+        );
+        let result = AnomalyDetector::train_with_scoring(
+            model,
+            &x,
+            &TrainConfig::new().epochs(5),
+            Threshold::Contamination(0.1),
+            scoring,
+        );
+        assert!(matches!(result, Err(Error::InvalidParameter { .. })));
+        assert_eq!(
+            before.w(),
+            VanillaAutoencoder::<f64>::new(6, 2, 1).unwrap().w()
+        );
+    }
+    // 19 neighbours of 20 rows: each training row has 19 others.
+    let scoring = Scoring::CodeNeighbours { neighbours: 19 };
+    let model = VanillaAutoencoder::<f64>::new(6, 2, 1).unwrap();
+    assert!(
+        AnomalyDetector::fit_with_scoring(model, &x, Threshold::Contamination(0.1), scoring)
+            .is_ok()
+    );
+}
+
+#[test]
+fn code_neighbour_scores_are_the_mean_distance_to_the_nearest_training_codes() {
+    let x = normal_rows(30);
+    let model = VanillaAutoencoder::<f64>::new(6, 2, 3).unwrap();
+    let scoring = Scoring::CodeNeighbours { neighbours: 3 };
+    let detector =
+        AnomalyDetector::fit_with_scoring(model.clone(), &x, Threshold::Fixed(1.0), scoring)
+            .unwrap();
+    let train_codes = model.encode(&x).unwrap();
+    let query = array![
+        [0.5, 0.5, 0.5, 0.5, 0.5, 0.5],
+        [0.0, 1.0, 0.0, 1.0, 0.0, 1.0]
+    ];
+    let codes = model.encode(&query).unwrap();
+    let scores = detector.scores(&query).unwrap();
+    for (code, score) in codes.rows().into_iter().zip(&scores) {
+        let mut d: Vec<f64> = train_codes
+            .rows()
+            .into_iter()
+            .map(|t| {
+                t.iter()
+                    .zip(code)
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum::<f64>()
+                    .sqrt()
+            })
+            .collect();
+        d.sort_by(f64::total_cmp);
+        let expected = (d[0] + d[1] + d[2]) / 3.0;
+        assert!(
+            (score - expected).abs() <= 1e-15 * expected.max(1.0),
+            "{score} vs {expected}"
+        );
+    }
 }

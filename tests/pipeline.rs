@@ -3,7 +3,7 @@
 
 use autoencoder::{
     AnomalyDetector, Autoencoder, CsvOptions, Error, Loss, MinMaxScaler, Missing, Pipeline, Scaler,
-    StandardScaler, Threshold, TrainConfig, new_stacked, new_vanilla,
+    Scoring, StandardScaler, Threshold, TrainConfig, new_stacked, new_vanilla,
 };
 use ndarray::{Array2, array};
 
@@ -268,5 +268,128 @@ fn a_damaged_deployment_file_is_an_error() {
     assert!(matches!(
         Pipeline::<f64>::from_json_str(&edited),
         Err(Error::ChecksumMismatch { .. })
+    ));
+}
+
+/// A pipeline scored by distance in code space, its file, and the same file edited by `edit`.
+fn neighbour_pipeline() -> (Pipeline<f64>, Array2<f64>) {
+    let options = options(Missing::Drop);
+    let table = options.read::<f64, _>(CSV.as_bytes()).unwrap();
+    let scaler = Scaler::from(MinMaxScaler::fit(&table.data).unwrap());
+    let x = scaler.transform(&table.data).unwrap();
+    let detector = AnomalyDetector::train_with_scoring(
+        new_vanilla("tanh", "identity", 4, 2, 1).unwrap(),
+        &x,
+        &TrainConfig::new().epochs(20),
+        Threshold::Contamination(0.2),
+        Scoring::CodeNeighbours { neighbours: 2 },
+    )
+    .unwrap();
+    let pipeline = Pipeline::new(options, table.names, Some(scaler), Loss::Mse, detector).unwrap();
+    (pipeline, table.data)
+}
+
+#[test]
+fn code_neighbour_scoring_round_trips_exactly() {
+    let (pipeline, raw) = neighbour_pipeline();
+    let loaded = Pipeline::<f64>::from_json_str(&pipeline.to_json_string()).unwrap();
+    assert_same_outputs(&pipeline, &loaded, &raw);
+    assert_eq!(
+        loaded.detector().scoring(),
+        Scoring::CodeNeighbours { neighbours: 2 }
+    );
+    assert_eq!(
+        loaded.detector().reference_codes(),
+        pipeline.detector().reference_codes()
+    );
+    assert_eq!(loaded.to_json_string(), pipeline.to_json_string());
+    // The scores are code distances, not reconstruction errors.
+    let x = pipeline.transform(&raw).unwrap();
+    assert_ne!(
+        pipeline.scores(&raw).unwrap(),
+        pipeline.model().reconstruction_errors(x.view()).unwrap()
+    );
+    // A file scored by reconstruction error carries neither field.
+    let (plain, _) =
+        trained_pipeline::<f64>(new_vanilla("sigmoid", "sigmoid", 4, 2, 1).unwrap(), None);
+    let json = plain.to_json_string();
+    assert!(!json.contains("scoring") && !json.contains("reference_codes"));
+}
+
+#[test]
+fn reference_codes_that_do_not_fit_are_refused() {
+    let (pipeline, _) = neighbour_pipeline();
+    let value: serde_json::Value = serde_json::from_str(&pipeline.to_json_string()).unwrap();
+    assert!(Pipeline::<f64>::from_json_str(&serde_common::seal(&value)).is_ok());
+    let edits: Vec<Edit> = vec![
+        (
+            "no reference codes",
+            Box::new(|v| {
+                v.as_object_mut()
+                    .unwrap()
+                    .remove("reference_codes")
+                    .map(drop)
+                    .unwrap()
+            }),
+        ),
+        (
+            "reference codes without the scoring",
+            Box::new(|v| {
+                v.as_object_mut()
+                    .unwrap()
+                    .remove("scoring")
+                    .map(drop)
+                    .unwrap()
+            }),
+        ),
+        (
+            "more rows claimed than held",
+            Box::new(|v| v["reference_codes"]["rows"] = 1_000_000_000usize.into()),
+        ),
+        (
+            "rows times columns overflow",
+            Box::new(|v| v["reference_codes"]["rows"] = usize::MAX.into()),
+        ),
+        (
+            "a value missing",
+            Box::new(|v| {
+                v["reference_codes"]["values"].as_array_mut().unwrap().pop();
+            }),
+        ),
+        (
+            "codes of another width",
+            Box::new(|v| {
+                let rows = v["reference_codes"]["rows"].as_u64().unwrap();
+                v["reference_codes"]["rows"] = (rows * 2).into();
+                v["reference_codes"]["cols"] = 1.into();
+            }),
+        ),
+        (
+            "more neighbours than codes",
+            Box::new(|v| v["scoring"]["code_neighbours"]["neighbours"] = 100.into()),
+        ),
+        (
+            "no neighbours",
+            Box::new(|v| v["scoring"]["code_neighbours"]["neighbours"] = 0.into()),
+        ),
+        (
+            "a code that is not a number",
+            Box::new(|v| v["reference_codes"]["values"][0] = "x".into()),
+        ),
+        (
+            "an unknown scoring",
+            Box::new(|v| v["scoring"] = "isolation".into()),
+        ),
+    ];
+    for (what, edit) in edits {
+        let mut changed = value.clone();
+        edit(&mut changed);
+        let result = Pipeline::<f64>::from_json_str(&serde_common::seal(&changed));
+        assert!(result.is_err(), "{what} was accepted");
+    }
+    // An f64 file is not read as f32.
+    assert!(matches!(
+        Pipeline::<f32>::from_json_str(&pipeline.to_json_string()),
+        Err(Error::FloatTypeMismatch { .. })
     ));
 }

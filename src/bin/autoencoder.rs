@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use autoencoder::{
     AnomalyDetector, AutoConfig, Autoencoder, Column, Control, CsvOptions, EpochStats, FitReport,
-    Float, Loss, MinMaxScaler, Missing, Observer, Optimizer, Pca, Pipeline, Scaler, StandardScaler,
-    Table, Threshold, TrainConfig, fit_auto, new_stacked, new_vanilla,
+    Float, Loss, MinMaxScaler, Missing, Observer, Optimizer, Pca, Pipeline, Scaler, Scoring,
+    StandardScaler, Table, Threshold, TrainConfig, fit_auto, new_stacked, new_vanilla,
 };
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -139,6 +139,13 @@ struct FitArgs {
     /// A fixed anomaly threshold on scores, instead of `--contamination`.
     #[arg(long)]
     threshold: Option<f64>,
+    /// What `score` scores rows by: their reconstruction error, or the mean distance of their
+    /// code to the nearest training rows' codes (for normal data of several kinds).
+    #[arg(long, value_enum, default_value_t = ScoringArg::Reconstruction)]
+    scoring: ScoringArg,
+    /// How many nearest training codes `--scoring neighbours` averages over (default 5).
+    #[arg(long)]
+    neighbours: Option<usize>,
     /// Also write the training rows' `score,anomaly` to this CSV file (as `score` would).
     #[arg(long, value_name = "PATH")]
     scores: Option<PathBuf>,
@@ -203,6 +210,12 @@ enum ModelArg {
     Manual,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, ValueEnum)]
+enum ScoringArg {
+    Reconstruction,
+    Neighbours,
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum LossArg {
     Mse,
@@ -253,6 +266,18 @@ fn fit(args: &FitArgs) -> BoxResult<()> {
         && !t.is_finite()
     {
         return Err(format!("--threshold must be finite, got {t}").into());
+    }
+    let scoring = match (args.scoring, args.neighbours) {
+        (ScoringArg::Reconstruction, None) => Scoring::Reconstruction,
+        (ScoringArg::Reconstruction, Some(_)) => {
+            return Err("--neighbours needs --scoring neighbours".into());
+        }
+        (ScoringArg::Neighbours, neighbours) => Scoring::CodeNeighbours {
+            neighbours: neighbours.unwrap_or(5),
+        },
+    };
+    if args.neighbours == Some(0) {
+        return Err("--neighbours must be at least 1".into());
     }
     if !(args.contamination > 0.0 && args.contamination < 1.0) {
         return Err(format!(
@@ -313,8 +338,8 @@ fn fit(args: &FitArgs) -> BoxResult<()> {
         Some(t) => Threshold::Fixed(t),
         None => Threshold::Contamination(args.contamination),
     };
-    let detector = AnomalyDetector::fit(model, &x, rule)?;
-    let errors = detector.scores(&x)?;
+    let detector = AnomalyDetector::fit_with_scoring(model, &x, rule, scoring)?;
+    let errors = detector.model().reconstruction_errors(x.view())?;
     let mse = errors.mean().unwrap_or(f64::NAN);
     let pca_mse = pca.training_error_with(code_size);
     let names = column_names(&table, args.header);
@@ -730,6 +755,7 @@ fn info_with<F: Float>(path: &Path) -> BoxResult<()> {
         pipeline.scaler().map_or("none", |s| s.kind())
     );
     println!("loss:       {:?}", pipeline.loss());
+    println!("scoring:    {:?}", pipeline.detector().scoring());
     println!(
         "threshold:  {} ({:?})",
         pipeline.threshold(),
