@@ -3,7 +3,8 @@
 //! the anomaly detector on every anomaly split, and writes `quality/work/crate.json` (records
 //! keyed as `peers.json`'s), for `quality/report.py` to set beside the peers.
 //!
-//! Run with `cargo run --release --example quality [-- --skip recon|anomaly] [--budget SECONDS]`
+//! Run with `cargo run --release --example quality [-- --skip recon|anomaly] [--budget SECONDS]
+//! [--float f64|f32] [--only DATASET,…] [--out FILE]` (FILE in `quality/work/`)
 //! after `quality/.venv/bin/python quality/splits.py`.
 
 use std::error::Error;
@@ -11,7 +12,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use autoencoder::{AnomalyDetector, AutoConfig, Pca, Scoring, Threshold, fit_auto, roc_auc};
+use autoencoder::{
+    AnomalyDetector, AutoConfig, AutoReport, Float, Pca, Scoring, Threshold, fit_auto, roc_auc,
+};
 use ndarray::{Array1, Array2, s};
 use serde_json::{Value, json};
 
@@ -34,24 +37,50 @@ fn mean(v: &Array1<f64>) -> f64 {
     v.mean().unwrap_or(f64::NAN)
 }
 
-/// Test MSE of the automatic choice and of PCA at every code size of every data set.
-fn reconstruction(manifest: &Value, dir: &Path, budget: Duration) -> BoxResult<Vec<Value>> {
+/// The automatic choice trained in `F` on `train`: its test MSE, report and seconds.
+fn auto_in<F: Float>(
+    train: &Array2<f64>,
+    test: &Array2<f64>,
+    config: &AutoConfig,
+) -> BoxResult<(f64, AutoReport, f64)> {
+    let (train, test) = (train.mapv(F::cast), test.mapv(F::cast));
+    let start = Instant::now();
+    let (model, report) = fit_auto(&train, config)?;
+    let seconds = start.elapsed().as_secs_f64();
+    let errors = model.reconstruction_errors(test.view())?;
+    let mse = errors.iter().map(|e| e.as_f64()).sum::<f64>() / errors.len() as f64;
+    Ok((mse, report, seconds))
+}
+
+/// Test MSE of the automatic choice (trained in `float`: "f64" or "f32") and of PCA at every
+/// code size of every data set (of those named in `only`, if any).
+fn reconstruction(
+    manifest: &Value,
+    dir: &Path,
+    budget: Duration,
+    float: &str,
+    only: Option<&str>,
+) -> BoxResult<Vec<Value>> {
     let mut records = Vec::new();
     for entry in manifest["reconstruction"]
         .as_array()
         .ok_or("no reconstruction")?
     {
         let dataset = entry["dataset"].as_str().ok_or("no dataset")?;
+        if only.is_some_and(|o| !o.split(',').any(|name| name == dataset)) {
+            continue;
+        }
         let train = read_matrix(&dir.join(entry["train"].as_str().ok_or("no train")?))?;
         let test = read_matrix(&dir.join(entry["test"].as_str().ok_or("no test")?))?;
         for k in entry["k"].as_array().ok_or("no k")? {
             let k = k.as_u64().ok_or("k")? as usize;
             let pca = Pca::fit(&train, k)?;
             let pca_mse = mean(&pca.reconstruction_errors(&test)?);
-            let start = Instant::now();
-            let (model, report) = fit_auto(&train, &AutoConfig::new(k).time_budget(budget))?;
-            let seconds = start.elapsed().as_secs_f64();
-            let mse = mean(&model.reconstruction_errors(test.view())?);
+            let config = AutoConfig::new(k).time_budget(budget);
+            let (mse, report, seconds) = match float {
+                "f32" => auto_in::<f32>(&train, &test, &config)?,
+                _ => auto_in::<f64>(&train, &test, &config)?,
+            };
             let candidates: Vec<Value> = report
                 .candidates
                 .iter()
@@ -62,14 +91,14 @@ fn reconstruction(manifest: &Value, dir: &Path, budget: Duration) -> BoxResult<V
                 })
                 .collect();
             println!(
-                "{dataset:>9} k={k:>2}: auto {:>8.3}e-3 ({}, {seconds:.2} s)  PCA {:>8.3}e-3  ratio {:.3}",
+                "{dataset:>9} k={k:>2} {float}: auto {:>8.3}e-3 ({}, {seconds:.2} s)  PCA {:>8.3}e-3  ratio {:.3}",
                 mse * 1e3,
                 report.chosen.name(),
                 pca_mse * 1e3,
                 mse / pca_mse
             );
             records.push(json!({"task": "reconstruction", "dataset": dataset, "k": k,
-                "model": "crate_auto", "chosen": report.chosen.name(), "test_mse": mse,
+                "model": "crate_auto", "float": float, "chosen": report.chosen.name(), "test_mse": mse,
                 "pca_test_mse": pca_mse, "fit_seconds": seconds, "candidates": candidates}));
         }
     }
@@ -150,6 +179,15 @@ fn main() -> BoxResult<()> {
         .transpose()?
         .unwrap_or(60.0);
     let budget = Duration::from_secs_f64(budget);
+    let value_of = |flag: &str| {
+        args.windows(2)
+            .find(|w| w[0] == flag)
+            .map(|w| w[1].as_str())
+    };
+    let float = value_of("--float").unwrap_or("f64");
+    if !matches!(float, "f64" | "f32") {
+        return Err(format!("--float {float}: expected f64 or f32").into());
+    }
     let dir = PathBuf::from("quality/work");
     let manifest: Value = serde_json::from_str(
         &fs::read_to_string(dir.join("manifest.json"))
@@ -157,12 +195,18 @@ fn main() -> BoxResult<()> {
     )?;
     let mut records = Vec::new();
     if !skip("recon") {
-        records.extend(reconstruction(&manifest, &dir, budget)?);
+        records.extend(reconstruction(
+            &manifest,
+            &dir,
+            budget,
+            float,
+            value_of("--only"),
+        )?);
     }
     if !skip("anomaly") {
         records.extend(anomaly(&manifest, &dir, budget)?);
     }
-    let out = dir.join("crate.json");
+    let out = dir.join(value_of("--out").unwrap_or("crate.json"));
     fs::write(&out, serde_json::to_string_pretty(&records)?)?;
     println!("wrote {}", out.display());
     Ok(())

@@ -18,6 +18,7 @@ use crate::pca::Pca;
 use crate::stacked::StackedAutoencoder;
 use crate::train::config::{Optimizer, TrainConfig};
 use crate::train::observer::{Control, EpochStats, Observer, StopReason};
+use crate::train::regularize::Noise;
 use crate::untied::UntiedAutoencoder;
 use crate::validate;
 
@@ -29,6 +30,11 @@ const MAX_DEEP_WIDTH: usize = 128;
 /// of [`LARGE_BATCH`] rows: full-batch iterations would be too slow to run hundreds of.
 const FULL_BATCH_LIMIT: usize = 1 << 20;
 const LARGE_BATCH: usize = 32;
+/// The fraction of inputs masked (set to zero) in each Adam batch on large data: denoising as
+/// a regulariser: without it the deep candidate over-fits 4,000 MNIST rows (784 columns), and
+/// with it its test error in the same time was 5 % (k = 16) and 0.6 % (k = 30) lower in f64
+/// (QUALITY.md). Full-batch L-BFGS takes no noise.
+const LARGE_MASKING: f64 = 0.1;
 /// A candidate replaces the best so far only with a validation loss this much lower
 /// (relative): differences smaller than that are mostly the split's noise, and the earlier
 /// candidates are the simpler models.
@@ -218,7 +224,8 @@ pub struct AutoReport {
 /// column first (standardise or min-max), as for any model. Training is full-batch L-BFGS
 /// ([`Optimizer::lbfgs`]) with early stopping on the validation rows: no learning rate, batch
 /// size or epoch count to tune. Above about a million training values (rows × columns) it is
-/// Adam instead (learning rate 1e-3, batches of 32 rows), still with early stopping.
+/// Adam instead (learning rate 1e-3, batches of 32 rows, a tenth of the inputs masked in each
+/// batch as a regulariser), still with early stopping.
 ///
 /// # Errors
 /// [`Error::EmptyInput`] for fewer than two rows; [`Error::NonFiniteInput`];
@@ -257,15 +264,7 @@ pub fn fit_auto<F: Float, S: Data<Elem = F>>(
     let deadline = start.checked_add(config.time_budget);
     let (train, validation) = split(x, config.validation_fraction, config.seed);
     let k = config.code_size;
-    let large = train.len() > FULL_BATCH_LIMIT;
-    let training = match large {
-        false => TrainConfig::new().optimizer(Optimizer::lbfgs()),
-        true => TrainConfig::new()
-            .optimizer(Optimizer::adam())
-            .learning_rate(1e-3)
-            .batch_size(LARGE_BATCH),
-    }
-    .seed(config.seed);
+    let training = training_config(train.len(), config.seed);
     let selection = training
         .clone()
         .epochs(config.max_iterations)
@@ -354,6 +353,22 @@ pub fn fit_auto<F: Float, S: Data<Elem = F>>(
     Ok((model, report))
 }
 
+/// How every candidate trains on `values` training values (rows × columns): full-batch L-BFGS,
+/// or on large data Adam on mini-batches with masking noise.
+fn training_config(values: usize, seed: u64) -> TrainConfig {
+    match values > FULL_BATCH_LIMIT {
+        false => TrainConfig::new().optimizer(Optimizer::lbfgs()),
+        true => TrainConfig::new()
+            .optimizer(Optimizer::adam())
+            .learning_rate(1e-3)
+            .batch_size(LARGE_BATCH)
+            .noise(Noise::Masking {
+                fraction: LARGE_MASKING,
+            }),
+    }
+    .seed(seed)
+}
+
 /// The best candidate so far: its validation loss, the model, its index among the results, and
 /// its best iteration.
 struct Best<F> {
@@ -425,5 +440,28 @@ impl<F: Float> Observer<F> for Deadline {
             true => Control::Stop,
             false => Control::Continue,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_data_trains_by_adam_with_masking_and_small_data_by_lbfgs() {
+        let small = training_config(FULL_BATCH_LIMIT, 3).check().unwrap();
+        assert!(matches!(small.optimizer(), Optimizer::Lbfgs { .. }));
+        assert_eq!(small.noise(), Noise::None);
+        assert_eq!(small.seed(), 3);
+        let large = training_config(FULL_BATCH_LIMIT + 1, 3).check().unwrap();
+        assert!(matches!(large.optimizer(), Optimizer::Adam { .. }));
+        assert_eq!(large.batch_size(), LARGE_BATCH);
+        assert_eq!(
+            large.noise(),
+            Noise::Masking {
+                fraction: LARGE_MASKING
+            }
+        );
+        assert_eq!(large.seed(), 3);
     }
 }
