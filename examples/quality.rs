@@ -47,8 +47,7 @@ fn auto_in<F: Float>(
     let start = Instant::now();
     let (model, report) = fit_auto(&train, config)?;
     let seconds = start.elapsed().as_secs_f64();
-    let errors = model.reconstruction_errors(test.view())?;
-    let mse = errors.iter().map(|e| e.as_f64()).sum::<f64>() / errors.len() as f64;
+    let mse = mean(&model.reconstruction_errors(test.view())?.mapv(F::as_f64));
     Ok((mse, report, seconds))
 }
 
