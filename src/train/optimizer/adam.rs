@@ -6,6 +6,7 @@ use crate::error::Error;
 use crate::error::Result;
 use crate::float::Float;
 use crate::gradient::{BlockShape, Gradients, LayerSlicesMut, ParamSlices, slice_mut};
+use crate::kernels;
 
 /// Adam settings, in PyTorch's form (L2 weight decay added to the gradient of `W`).
 ///
@@ -174,14 +175,23 @@ impl<F: Float> Adam<F> {
         decay: F,
     ) {
         let (b1, b2) = (self.beta1, self.beta2);
+        let (learning_rate, epsilon) = (self.learning_rate, self.epsilon);
         let decay_on = decay != F::zero();
-        for (((p, &g), m), v) in params.iter_mut().zip(grads).zip(first).zip(second) {
-            let g = if decay_on { g + decay * *p } else { g };
-            *m = b1 * *m + (F::one() - b1) * g;
-            *v = b2 * *v + (F::one() - b2) * g * g;
-            *p -= self.learning_rate * (*m / correction1)
-                / ((*v / correction2).sqrt() + self.epsilon);
-        }
+        // Bound by the divisions and square roots: the widest vectors the CPU has (the same
+        // operations in the same order, so the same bits). Every value moves into the closure,
+        // so that LLVM sees the slices do not alias the settings.
+        kernels::vectorized(
+            #[inline(always)]
+            move || {
+                for (((p, &g), m), v) in params.iter_mut().zip(grads).zip(first).zip(second) {
+                    let g = if decay_on { g + decay * *p } else { g };
+                    *m = b1 * *m + (F::one() - b1) * g;
+                    *v = b2 * *v + (F::one() - b2) * g * g;
+                    *p -=
+                        learning_rate * (*m / correction1) / ((*v / correction2).sqrt() + epsilon);
+                }
+            },
+        );
     }
 }
 
