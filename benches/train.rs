@@ -1,5 +1,6 @@
-//! Training: one gradient computation (forward and backward), one epoch, and the workloads of
-//! `BENCHMARKS.md` (f32; throughput in samples).
+//! Training: one gradient computation (forward and backward), one epoch, the workloads of
+//! `BENCHMARKS.md` (f32; throughput in samples), and one optimiser step on a 784-128 layer
+//! (throughput in parameters).
 
 mod workloads;
 
@@ -7,7 +8,10 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;
 
-use autoencoder::{Loss, TrainConfig, VanillaAutoencoder};
+use autoencoder::{
+    Adam, AdamState, Float, Gradients, Loss, MomentumState, SgdMomentum, TrainConfig,
+    VanillaAutoencoder,
+};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ndarray::Array2;
 use workloads::WORKLOADS;
@@ -85,5 +89,69 @@ fn workloads_f32(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, backward_and_epoch, workloads_f32);
+/// One SGD-with-momentum and one Adam step on the parameters of a 784-128 layer (MNIST's
+/// width): at small batches the step is a large part of an epoch.
+fn optimizer_steps<F: Float>(c: &mut Criterion, dtype: &str) {
+    let mut group = c.benchmark_group(format!("optimiser step {dtype}"));
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(2))
+        .warm_up_time(Duration::from_millis(500));
+    let (n_inputs, n_hidden) = (784, 128);
+    let model = VanillaAutoencoder::<F>::new(n_inputs, n_hidden, 0).unwrap();
+    let x = inputs(32, n_inputs).mapv(F::cast);
+    let (_, grads): (_, Gradients<F>) = model.loss_and_gradient(&x, Loss::Mse).unwrap();
+    let (mut w, mut b1, mut b2) = model.into_parts();
+    group.throughput(Throughput::Elements(
+        (n_inputs * n_hidden + n_inputs + n_hidden) as u64,
+    ));
+    let sgd = SgdMomentum {
+        learning_rate: F::cast(0.1),
+        momentum: F::cast(0.9),
+        nesterov: false,
+        weight_decay: F::zero(),
+    };
+    let mut velocity = MomentumState::new(n_inputs, n_hidden).unwrap();
+    group.bench_function("sgd momentum 784-128", |b| {
+        b.iter(|| {
+            let params = (
+                w.as_slice_mut().unwrap(),
+                b1.as_slice_mut().unwrap(),
+                b2.as_slice_mut().unwrap(),
+            );
+            sgd.step(params, black_box(&grads), &mut velocity).unwrap()
+        })
+    });
+    let adam = Adam {
+        learning_rate: F::cast(1e-3),
+        beta1: F::cast(0.9),
+        beta2: F::cast(0.999),
+        epsilon: F::cast(1e-8),
+        weight_decay: F::zero(),
+    };
+    let mut moments = AdamState::new(n_inputs, n_hidden).unwrap();
+    group.bench_function("adam 784-128", |b| {
+        b.iter(|| {
+            let params = (
+                w.as_slice_mut().unwrap(),
+                b1.as_slice_mut().unwrap(),
+                b2.as_slice_mut().unwrap(),
+            );
+            adam.step(params, black_box(&grads), &mut moments).unwrap()
+        })
+    });
+    group.finish();
+}
+
+fn optimizer_steps_f64_f32(c: &mut Criterion) {
+    optimizer_steps::<f64>(c, "f64");
+    optimizer_steps::<f32>(c, "f32");
+}
+
+criterion_group!(
+    benches,
+    backward_and_epoch,
+    workloads_f32,
+    optimizer_steps_f64_f32
+);
 criterion_main!(benches);
