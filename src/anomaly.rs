@@ -224,12 +224,7 @@ impl<F: Float, M: Autoencoder<F>> AnomalyDetector<F, M> {
             Scoring::CodeNeighbours { neighbours } => {
                 let codes = model.encode(x.view())?;
                 let (reference, own_index) = neighbours::reference_codes(codes.view());
-                let scores = neighbours::mean_neighbour_distances(
-                    reference.view(),
-                    codes.view(),
-                    neighbours,
-                    |row| own_index[row],
-                );
+                let scores = leave_one_out_scores(&reference, &codes, neighbours, &own_index);
                 (scores, reference)
             }
         };
@@ -311,6 +306,51 @@ impl<F: Float, M: Autoencoder<F>> AnomalyDetector<F, M> {
                 ))
             }
         }
+    }
+
+    /// The scores of the training rows `x` (all of them, in the order given to
+    /// [`fit_with_scoring`](Self::fit_with_scoring)) as the threshold was set from them. Under
+    /// [`Scoring::CodeNeighbours`] each row's own code is left out of its neighbours (in
+    /// [`scores`](Self::scores) a training row would be its own nearest code, at distance 0);
+    /// under [`Scoring::Reconstruction`] they are [`scores`](Self::scores).
+    ///
+    /// # Errors
+    /// As [`scores`](Self::scores); under [`Scoring::CodeNeighbours`],
+    /// [`Error::NotTrainingRows`] when the codes of `x` are not, bit for bit, those the
+    /// detector kept.
+    ///
+    /// # Examples
+    /// ```
+    /// use autoencoder::{AnomalyDetector, Scoring, Threshold, VanillaAutoencoder};
+    /// use ndarray::Array2;
+    ///
+    /// let x = Array2::from_shape_fn((50, 4), |(i, j)| ((i * 7 + j * 3) % 53) as f64 / 53.0);
+    /// let model = VanillaAutoencoder::<f64>::new(4, 2, 0)?;
+    /// let rule = Threshold::Contamination(0.1);
+    /// let detector = AnomalyDetector::fit_with_scoring(model, &x, rule, Scoring::code_neighbours())?;
+    /// let scores = detector.training_scores(&x)?;
+    /// // A tenth of the training rows score above the threshold set from these scores.
+    /// assert_eq!(scores.iter().filter(|&&s| detector.is_anomaly(s)).count(), 5);
+    /// assert!(detector.training_scores(&x.slice(ndarray::s![1.., ..])).is_err());
+    /// # Ok::<(), autoencoder::Error>(())
+    /// ```
+    pub fn training_scores<S: Data<Elem = F>>(&self, x: &ArrayBase<S, Ix2>) -> Result<Array1<F>> {
+        let Scoring::CodeNeighbours { neighbours } = self.scoring else {
+            return self.scores(x);
+        };
+        let codes = self.model.encode(x.view())?;
+        let (reference, own_index) = neighbours::reference_codes(codes.view());
+        let same_bits = reference.dim() == self.reference.dim()
+            && reference
+                .iter()
+                .zip(&self.reference)
+                .all(|(a, b)| a.as_f64().to_bits() == b.as_f64().to_bits());
+        if !same_bits {
+            return Err(Error::NotTrainingRows);
+        }
+        Ok(leave_one_out_scores(
+            &reference, &codes, neighbours, &own_index,
+        ))
     }
 
     /// `true` for each row whose score exceeds the threshold; a row whose score is not a
@@ -433,6 +473,19 @@ fn mean_plus_std(scores: &[f64], scale: f64, k: f64) -> f64 {
 }
 
 /// The scores as `f64`, or the first one that is not finite as an error.
+/// The code-neighbour scores of the training rows (`codes`), each leaving out its own code
+/// (`own_index`, from [`neighbours::reference_codes`]).
+fn leave_one_out_scores<F: Float>(
+    reference: &Array2<F>,
+    codes: &Array2<F>,
+    neighbours: usize,
+    own_index: &[Option<usize>],
+) -> Array1<F> {
+    neighbours::mean_neighbour_distances(reference.view(), codes.view(), neighbours, |row| {
+        own_index[row]
+    })
+}
+
 fn finite_scores<F: Float>(scores: &Array1<F>) -> Result<Vec<f64>> {
     scores
         .iter()

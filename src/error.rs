@@ -318,6 +318,12 @@ pub enum Error {
         /// The length of the second.
         found: usize,
     },
+    /// Training scores were asked of rows that are not the ones a detector was fitted on (their
+    /// codes differ from the codes it kept).
+    #[error(
+        "these rows are not the ones the detector was fitted on (their codes differ from those it kept)"
+    )]
+    NotTrainingRows,
     /// ROC AUC was asked of labels that are all positive or all negative.
     #[error("ROC AUC needs both positive and negative labels")]
     SingleClass,
@@ -424,6 +430,7 @@ impl Error {
             | Error::TargetOutOfRange { .. }
             | Error::NonFiniteScore { .. }
             | Error::LengthMismatch { .. }
+            | Error::NotTrainingRows
             | Error::SingleClass => Data,
             Error::BceNeedsSigmoid { .. }
             | Error::SparsityNeedsSigmoid { .. }

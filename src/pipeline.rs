@@ -174,13 +174,22 @@ impl<F: Float> Pipeline<F> {
         }
     }
 
-    /// Anomaly scores of raw rows: each row's reconstruction error in the scaled space (higher
-    /// is more anomalous).
+    /// Anomaly scores of raw rows by the detector's [`Scoring`](crate::Scoring), in the scaled
+    /// space (higher is more anomalous).
     ///
     /// # Errors
     /// As [`transform`](Self::transform).
     pub fn scores<S: Data<Elem = F>>(&self, raw: &ArrayBase<S, Ix2>) -> Result<Array1<F>> {
         self.detector.scores(&self.transform(raw)?)
+    }
+
+    /// The scores of the raw training rows as the threshold was set from them (see
+    /// [`AnomalyDetector::training_scores`]).
+    ///
+    /// # Errors
+    /// As [`transform`](Self::transform) and [`AnomalyDetector::training_scores`].
+    pub fn training_scores<S: Data<Elem = F>>(&self, raw: &ArrayBase<S, Ix2>) -> Result<Array1<F>> {
+        self.detector.training_scores(&self.transform(raw)?)
     }
 
     /// Anomaly labels of raw rows, by the stored threshold (see [`AnomalyDetector::predict`]).

@@ -320,23 +320,109 @@ fn code_neighbour_scores_are_the_mean_distance_to_the_nearest_training_codes() {
     ];
     let codes = model.encode(&query).unwrap();
     let scores = detector.scores(&query).unwrap();
-    for (code, score) in codes.rows().into_iter().zip(&scores) {
-        let mut d: Vec<f64> = train_codes
-            .rows()
-            .into_iter()
-            .map(|t| {
-                t.iter()
-                    .zip(code)
-                    .map(|(a, b)| (a - b) * (a - b))
-                    .sum::<f64>()
-                    .sqrt()
-            })
-            .collect();
-        d.sort_by(f64::total_cmp);
-        let expected = (d[0] + d[1] + d[2]) / 3.0;
+    for (code, &score) in codes.rows().into_iter().zip(&scores) {
+        let expected = mean_nearest(&train_codes, code, 3, None);
         assert!(
             (score - expected).abs() <= 1e-15 * expected.max(1.0),
             "{score} vs {expected}"
         );
     }
+}
+
+/// Brute force: the mean distance from `code` to its `k` nearest rows of `reference`, leaving
+/// out row `own`.
+fn mean_nearest(
+    reference: &Array2<f64>,
+    code: ndarray::ArrayView1<'_, f64>,
+    k: usize,
+    own: Option<usize>,
+) -> f64 {
+    let mut d: Vec<f64> = reference
+        .rows()
+        .into_iter()
+        .enumerate()
+        .filter(|&(i, _)| Some(i) != own)
+        .map(|(_, r)| {
+            r.iter()
+                .zip(code)
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum::<f64>()
+                .sqrt()
+        })
+        .collect();
+    d.sort_by(f64::total_cmp);
+    d[..k].iter().sum::<f64>() / k as f64
+}
+
+#[test]
+fn training_scores_leave_each_row_out_and_set_the_threshold() {
+    // 40 distinct rows.
+    let rows = |n| Array2::from_shape_fn((n, 6), |(i, j)| ((i * 7 + j * 3) % 41) as f64 / 41.0);
+    let x = rows(40);
+    let model = VanillaAutoencoder::<f64>::new(6, 2, 3).unwrap();
+    let scoring = Scoring::CodeNeighbours { neighbours: 3 };
+    let rule = Threshold::Contamination(0.1);
+    let detector = AnomalyDetector::fit_with_scoring(model.clone(), &x, rule, scoring).unwrap();
+    let codes = model.encode(&x).unwrap();
+    let scores = detector.training_scores(&x).unwrap();
+    for (row, (code, &score)) in codes.rows().into_iter().zip(&scores).enumerate() {
+        let expected = mean_nearest(&codes, code, 3, Some(row));
+        assert!(
+            (score - expected).abs() <= 1e-15 * expected.max(1.0),
+            "{row}: {score} vs {expected}"
+        );
+    }
+    // `scores` counts a training row's own code, at distance 0: every score is lower.
+    let plain = detector.scores(&x).unwrap();
+    assert!(plain.iter().zip(&scores).all(|(p, s)| p < s));
+    // The threshold is the 0.9 quantile of the training scores: 4 of 40 above it.
+    assert_eq!(
+        scores.iter().filter(|&&s| detector.is_anomaly(s)).count(),
+        4
+    );
+    // Not the training rows: fewer, reordered or others.
+    let mut swapped = x.clone();
+    swapped.swap([0, 0], [1, 0]);
+    for other in [
+        x.slice(ndarray::s![..39, ..]).to_owned(),
+        swapped,
+        normal_rows(41),
+    ] {
+        assert!(matches!(
+            detector.training_scores(&other),
+            Err(Error::NotTrainingRows)
+        ));
+    }
+    // Scored by reconstruction error, the training scores are the scores.
+    let reconstruction = AnomalyDetector::fit(model, &x, rule).unwrap();
+    assert_eq!(
+        reconstruction.training_scores(&x).unwrap(),
+        reconstruction.scores(&x).unwrap()
+    );
+}
+
+#[test]
+fn training_scores_above_the_kept_codes_leave_out_only_kept_rows() {
+    let n = autoencoder::MAX_REFERENCE_CODES + 5;
+    let x = Array2::from_shape_fn((n, 3), |(i, j)| ((i * 7 + j * 5) % 97) as f64 / 97.0);
+    let model = VanillaAutoencoder::<f64>::new(3, 2, 1).unwrap();
+    let scoring = Scoring::CodeNeighbours { neighbours: 2 };
+    let detector =
+        AnomalyDetector::fit_with_scoring(model.clone(), &x, Threshold::Fixed(1.0), scoring)
+            .unwrap();
+    let reference = detector.reference_codes().unwrap().to_owned();
+    let codes = model.encode(&x).unwrap();
+    let scores = detector.training_scores(&x).unwrap();
+    // Row `j * n / kept` is kept as reference `j`; the rows in between are not.
+    let kept = autoencoder::MAX_REFERENCE_CODES;
+    for own in [0, 1, kept - 1] {
+        let row = own * n / kept;
+        let expected = mean_nearest(&reference, codes.row(row), 2, Some(own));
+        assert!((scores[row] - expected).abs() <= 1e-15 * expected.max(1.0));
+    }
+    let skipped = (0..n)
+        .find(|&r| (0..kept).all(|j| j * n / kept != r))
+        .unwrap();
+    let expected = mean_nearest(&reference, codes.row(skipped), 2, None);
+    assert!((scores[skipped] - expected).abs() <= 1e-15 * expected.max(1.0));
 }
