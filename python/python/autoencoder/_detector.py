@@ -37,8 +37,9 @@ class AutoencoderDetector(BaseEstimator):
         centred) before the model, as PyOD's ``AutoEncoder`` does.
     kind, hidden_layer_sizes, activation, output_activation, optimizer, learning_rate, momentum,
     weight_decay, epochs, batch_size, loss, shuffle, early_stopping, validation_fraction,
-    n_iter_no_change, tol, random_state, verbose
-        As in :class:`autoencoder.Autoencoder` (``epochs`` defaults to 100 here).
+    n_iter_no_change, tol, random_state, verbose, time_budget
+        As in :class:`autoencoder.Autoencoder` (``epochs`` defaults to 100 here), ``kind="auto"``
+        included: the crate chooses the model within ``time_budget`` seconds.
 
     Attributes
     ----------
@@ -49,6 +50,8 @@ class AutoencoderDetector(BaseEstimator):
     pipeline_ : autoencoder._native.NativePipeline
     model_ : autoencoder._native.NativeModel
     n_features_in_ : int
+    n_iter_, loss_curve_, auto_report_
+        As in :class:`autoencoder.Autoencoder`.
     """
 
     def __init__(
@@ -75,6 +78,7 @@ class AutoencoderDetector(BaseEstimator):
         tol=1e-4,
         random_state=None,
         verbose=False,
+        time_budget=120.0,
     ):
         self.contamination = contamination
         self.n_components = n_components
@@ -97,6 +101,7 @@ class AutoencoderDetector(BaseEstimator):
         self.tol = tol
         self.random_state = random_state
         self.verbose = verbose
+        self.time_budget = time_budget
 
     # -- training -------------------------------------------------------------------------
 
@@ -130,10 +135,10 @@ class AutoencoderDetector(BaseEstimator):
         params = self.get_params(deep=False)
         if params["n_components"] is None:
             params["n_components"] = max(1, X.shape[1] // 4)
-        model, report = _common.fit_native(params, scaled, self.verbose, "AutoencoderDetector")
+        model, attributes = _common.fit_native(params, scaled, self.verbose, "AutoencoderDetector")
         self.model_ = model
-        self.n_iter_ = report["epochs_run"]
-        self.loss_curve_ = report["epoch_losses"]
+        for name in ("n_iter_", "loss_curve_", "auto_report_"):
+            setattr(self, name, attributes[name])
         # The training scores through the pipeline that will score new rows (same arithmetic).
         pipeline = NativePipeline.from_model(model, 0.0, None, _list(mean), _list(std))
         self.decision_scores_ = np.asarray(pipeline.scores(X), dtype=np.float64)
