@@ -11,13 +11,16 @@
 //! - Models pickle through the crate's versioned JSON document (`__reduce__`), so a round trip
 //!   is bit-identical and the document is the file the crate's `save_json` writes.
 
+use std::time::Duration;
+
 use autoencoder::{
-    Activation, AnomalyDetector, Autoencoder, Control, CsvOptions, EpochStats, Error, Float,
-    Identity, Loss, MODEL_FORMAT, Noise, Observer, Optimizer, PIPELINE_FORMAT, Pipeline, Relu,
-    STACKED_FORMAT, Scaler, Sigmoid, StackedAutoencoder, StandardScaler, StopReason, Tanh,
-    TrainConfig, UNTIED_FORMAT, UntiedAutoencoder, VanillaAutoencoder,
+    Activation, AnomalyDetector, AutoConfig, AutoReport, Autoencoder, Candidate, Control,
+    CsvOptions, EpochStats, Error, Float, Identity, Loss, MAX_REFERENCE_CODES, MODEL_FORMAT, Noise,
+    Observer, Optimizer, PIPELINE_FORMAT, Pipeline, Relu, STACKED_FORMAT, Scaler, Scoring, Sigmoid,
+    StackedAutoencoder, StandardScaler, StopReason, Tanh, Threshold, TrainConfig, UNTIED_FORMAT,
+    UntiedAutoencoder, VanillaAutoencoder,
 };
-use ndarray::{Array1, Array2, ArrayView2, Axis, s};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, s};
 use numpy::{Element, IntoPyArray, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
@@ -266,22 +269,40 @@ fn dtype_name<F: Float>() -> &'static str {
 fn matrix<'a, 'py, F: Float + Element>(
     x: &'a Bound<'py, PyAny>,
 ) -> PyResult<PyReadonlyArray2<'py, F>> {
-    x.extract::<PyReadonlyArray2<'py, F>>().map_err(|_| {
-        let found = x
-            .getattr("dtype")
-            .and_then(|d| d.str())
-            .map(|s| s.to_string())
-            .unwrap_or_else(|_| "no numpy array".to_owned());
-        let ndim = x
-            .getattr("ndim")
-            .and_then(|n| n.extract::<usize>())
-            .map(|n| format!("{n}-D "))
-            .unwrap_or_default();
-        value_error(format!(
-            "expected a 2-D {} numpy array, got a {ndim}{found} one",
-            dtype_name::<F>()
-        ))
-    })
+    x.extract::<PyReadonlyArray2<'py, F>>()
+        .map_err(|_| not_a_matrix(x, dtype_name::<F>()))
+}
+
+/// The `ValueError` for `x` where a 2-D numpy array of `expected` (a dtype name) was needed.
+fn not_a_matrix(x: &Bound<'_, PyAny>, expected: &str) -> PyErr {
+    let found = x
+        .getattr("dtype")
+        .and_then(|d| d.str())
+        .map(|s| s.to_string())
+        .unwrap_or_else(|_| "no numpy array".to_owned());
+    let ndim = x
+        .getattr("ndim")
+        .and_then(|n| n.extract::<usize>())
+        .map(|n| format!("{n}-D "))
+        .unwrap_or_default();
+    value_error(format!(
+        "expected a 2-D {expected} numpy array, got a {ndim}{found} one"
+    ))
+}
+
+/// A 2-D numpy array of either float type, read in place.
+enum FloatMatrix<'py> {
+    F32(PyReadonlyArray2<'py, f32>),
+    F64(PyReadonlyArray2<'py, f64>),
+}
+
+fn float_matrix<'py>(x: &Bound<'py, PyAny>) -> PyResult<FloatMatrix<'py>> {
+    if let Ok(x) = x.extract::<PyReadonlyArray2<'py, f32>>() {
+        return Ok(FloatMatrix::F32(x));
+    }
+    x.extract::<PyReadonlyArray2<'py, f64>>()
+        .map(FloatMatrix::F64)
+        .map_err(|_| not_a_matrix(x, "float32 or float64"))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -501,6 +522,7 @@ fn stop_reason_name(reason: StopReason) -> &'static str {
         StopReason::Tolerance => "tolerance",
         StopReason::Observer => "observer",
         StopReason::EarlyStopping => "early_stopping",
+        StopReason::Converged => "converged",
         _ => "other",
     }
 }
@@ -805,6 +827,116 @@ fn inner_sizes(json: &str) -> Option<Vec<usize>> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The automatic model choice
+
+/// The candidate of [`autoencoder::fit_auto`] named `name` (`Candidate::name`).
+fn candidate_named(name: &str) -> PyResult<Candidate> {
+    Candidate::ALL
+        .into_iter()
+        .find(|c| c.name() == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = Candidate::ALL.iter().map(|c| c.name()).collect();
+            value_error(format!(
+                "unknown candidate {name:?}: expected one of {}",
+                names.join(", ")
+            ))
+        })
+}
+
+/// A time budget of `seconds`: finite and >= 0, or infinite for none.
+fn time_budget_from_seconds(seconds: f64) -> PyResult<Duration> {
+    if seconds == f64::INFINITY {
+        // The crate reads a budget past the end of time as none.
+        return Ok(Duration::MAX);
+    }
+    Duration::try_from_secs_f64(seconds).map_err(|_| {
+        value_error(format!(
+            "time_budget must be a number of seconds >= 0, got {seconds}"
+        ))
+    })
+}
+
+/// The crate's [`AutoReport`] as a dict: `chosen`, `n_train`, `n_validation`, `refitted`, and
+/// `candidates`, a list of dicts in the order tried (`candidate`, `layer_sizes`,
+/// `validation_loss`, `iterations`, `stop_reason`, `seconds`).
+fn auto_report_dict<'py>(py: Python<'py>, report: &AutoReport) -> PyResult<Bound<'py, PyDict>> {
+    let candidates = PyList::empty(py);
+    for result in &report.candidates {
+        let entry = PyDict::new(py);
+        entry.set_item("candidate", result.candidate.name())?;
+        entry.set_item("layer_sizes", result.layer_sizes.clone())?;
+        entry.set_item("validation_loss", result.validation_loss)?;
+        entry.set_item("iterations", result.iterations)?;
+        entry.set_item("stop_reason", result.stop_reason.map(stop_reason_name))?;
+        entry.set_item("seconds", result.seconds)?;
+        candidates.append(entry)?;
+    }
+    let out = PyDict::new(py);
+    out.set_item("chosen", report.chosen.name())?;
+    out.set_item("n_train", report.n_train)?;
+    out.set_item("n_validation", report.n_validation)?;
+    out.set_item("refitted", report.refitted)?;
+    out.set_item("candidates", candidates)?;
+    Ok(out)
+}
+
+/// The crate's `fit_auto`: trains the candidate models (`"linear"` = PCA's solution, `"deep"`,
+/// `"untied"`, `"tied"`) on a seeded split of `x` (2-D float32 or float64; the model has its
+/// dtype) within `time_budget` seconds (`inf`: none) and returns `(model, report)`, the model
+/// with the lowest validation loss and a dict of what was tried (see the crate's `AutoReport`).
+/// The GIL is released while it trains; Ctrl-C is seen when it returns (the budget bounds it).
+#[pyfunction]
+#[pyo3(signature = (
+    x, code_size, time_budget=120.0, validation_fraction=0.2, max_iterations=1000, patience=50,
+    seed=0, candidates=None, refit=true
+))]
+#[allow(clippy::too_many_arguments)] // Python keyword arguments, one per setting
+fn fit_auto<'py>(
+    py: Python<'py>,
+    x: &Bound<'py, PyAny>,
+    code_size: usize,
+    time_budget: f64,
+    validation_fraction: f64,
+    max_iterations: usize,
+    patience: usize,
+    seed: u64,
+    candidates: Option<Vec<String>>,
+    refit: bool,
+) -> PyResult<(NativeModel, Bound<'py, PyDict>)> {
+    let mut config = AutoConfig::new(code_size)
+        .time_budget(time_budget_from_seconds(time_budget)?)
+        .validation_fraction(validation_fraction)
+        .max_iterations(max_iterations)
+        .patience(patience)
+        .seed(seed)
+        .refit(refit);
+    if let Some(names) = candidates {
+        let chosen = names
+            .iter()
+            .map(|name| candidate_named(name))
+            .collect::<PyResult<Vec<Candidate>>>()?;
+        config = config.candidates(&chosen);
+    }
+    let (model, report) = match float_matrix(x)? {
+        FloatMatrix::F32(x) => {
+            let view = x.as_array();
+            let (model, report) = py
+                .detach(|| autoencoder::fit_auto(&view, &config))
+                .py_err()?;
+            (AnyModel::F32(model), report)
+        }
+        FloatMatrix::F64(x) => {
+            let view = x.as_array();
+            let (model, report) = py
+                .detach(|| autoencoder::fit_auto(&view, &config))
+                .py_err()?;
+            (AnyModel::F64(model), report)
+        }
+    };
+    Ok((NativeModel { model }, auto_report_dict(py, &report)?))
+}
+
+// ---------------------------------------------------------------------------------------------
 // NativePipeline
 
 /// A deployment file (`autoencoder fit` writes one): scaler, model and anomaly threshold.
@@ -812,6 +944,18 @@ fn inner_sizes(json: &str) -> Option<Vec<usize>> {
 enum AnyPipeline {
     F32(Box<Pipeline<f32>>),
     F64(Box<Pipeline<f64>>),
+}
+
+impl From<Box<Pipeline<f32>>> for AnyPipeline {
+    fn from(pipeline: Box<Pipeline<f32>>) -> Self {
+        AnyPipeline::F32(pipeline)
+    }
+}
+
+impl From<Box<Pipeline<f64>>> for AnyPipeline {
+    fn from(pipeline: Box<Pipeline<f64>>) -> Self {
+        AnyPipeline::F64(pipeline)
+    }
 }
 
 macro_rules! with_pipeline {
@@ -839,9 +983,22 @@ struct NativePipeline {
     pipeline: AnyPipeline,
 }
 
+/// How an exported pipeline's detector scores rows and sets its threshold.
+enum DetectorSetup<'a, F> {
+    /// By reconstruction error, with this threshold.
+    FixedThreshold(f64),
+    /// By code neighbours: the detector keeps the codes of the raw training rows `raw`, and
+    /// the threshold is the `1 - contamination` quantile of their (leave-one-out) scores.
+    CodeNeighbours {
+        raw: ArrayView2<'a, F>,
+        contamination: f64,
+        neighbours: usize,
+    },
+}
+
 fn export_pipeline<F: Float>(
     model: Box<dyn Autoencoder<F>>,
-    threshold: f64,
+    setup: DetectorSetup<'_, F>,
     column_names: Option<Vec<String>>,
     standard: Option<(Vec<f64>, Vec<f64>)>,
 ) -> autoencoder::Result<Box<Pipeline<F>>> {
@@ -853,7 +1010,31 @@ fn export_pipeline<F: Float>(
             StandardScaler::from_parts(cast(mean), cast(std)).map(Scaler::Standard)
         })
         .transpose()?;
-    let detector = AnomalyDetector::with_threshold(model, F::cast(threshold))?;
+    let detector = match setup {
+        DetectorSetup::FixedThreshold(threshold) => {
+            AnomalyDetector::with_threshold(model, F::cast(threshold))?
+        }
+        DetectorSetup::CodeNeighbours {
+            raw,
+            contamination,
+            neighbours,
+        } => {
+            let scaled;
+            let x = match &scaler {
+                Some(scaler) => {
+                    scaled = scaler.transform(&raw)?;
+                    scaled.view()
+                }
+                None => raw,
+            };
+            AnomalyDetector::fit_with_scoring(
+                model,
+                &x,
+                Threshold::Contamination(contamination),
+                Scoring::CodeNeighbours { neighbours },
+            )?
+        }
+    };
     Ok(Box::new(Pipeline::new(
         CsvOptions::new(),
         names,
@@ -861,6 +1042,107 @@ fn export_pipeline<F: Float>(
         Loss::Mse,
         detector,
     )?))
+}
+
+/// Both or neither of a standard scaler's `mean` and `std`.
+fn standard_parts(
+    mean: Option<Vec<f64>>,
+    std: Option<Vec<f64>>,
+) -> PyResult<Option<(Vec<f64>, Vec<f64>)>> {
+    match (mean, std) {
+        (Some(mean), Some(std)) => Ok(Some((mean, std))),
+        (None, None) => Ok(None),
+        _ => Err(value_error("give both mean and std, or neither")),
+    }
+}
+
+/// The scores of a pipeline's training rows `raw` (all of them, in order) as its threshold was
+/// set from: under code-neighbour scoring each row's own code is left out of its neighbours
+/// (so that it does not count as its own nearest neighbour at distance 0); under
+/// reconstruction scoring the plain scores. A `ValueError` when `raw` are not the rows whose
+/// codes the detector keeps.
+fn training_scores<F: Float>(
+    pipeline: &Pipeline<F>,
+    raw: ArrayView2<'_, F>,
+) -> PyResult<Array1<F>> {
+    let detector = pipeline.detector();
+    let (neighbours, reference) = match (detector.scoring(), detector.reference_codes()) {
+        (Scoring::CodeNeighbours { neighbours }, Some(reference)) => (neighbours, reference),
+        _ => return values_by_blocks(raw, |b| pipeline.scores(&b)).py_err(),
+    };
+    let codes = rows_by_blocks(raw, |b| pipeline.encode(&b)).py_err()?;
+    let own = own_reference_rows(codes.view(), reference)?;
+    let mut squared = Vec::with_capacity(reference.nrows());
+    Ok(Array1::from_iter(codes.rows().into_iter().zip(own).map(
+        |(code, own)| mean_nearest_distance(reference, code, neighbours, own, &mut squared),
+    )))
+}
+
+/// For each training row (its code in `codes`), the index of its own code among the detector's
+/// `reference` codes, if kept. The crate keeps every row's code up to [`MAX_REFERENCE_CODES`],
+/// else that many evenly spaced rows (row `j * n / kept` as reference `j`); each is checked to
+/// be that row's code bit for bit.
+fn own_reference_rows<F: Float>(
+    codes: ArrayView2<'_, F>,
+    reference: ArrayView2<'_, F>,
+) -> PyResult<Vec<Option<usize>>> {
+    let n = codes.nrows();
+    let kept = n.min(MAX_REFERENCE_CODES);
+    let not_training_rows = || {
+        value_error(format!(
+            "these {n} rows are not the rows the detector was fitted on: its reference codes \
+             are those of other rows"
+        ))
+    };
+    if reference.nrows() != kept {
+        return Err(not_training_rows());
+    }
+    let mut own = vec![None; n];
+    for (j, kept_code) in reference.rows().into_iter().enumerate() {
+        let row = j * n / kept;
+        let same = codes
+            .row(row)
+            .iter()
+            .zip(kept_code)
+            .all(|(a, b)| a.as_f64().to_bits() == b.as_f64().to_bits());
+        if !same {
+            return Err(not_training_rows());
+        }
+        own[row] = Some(j);
+    }
+    Ok(own)
+}
+
+/// The mean Euclidean distance from `code` to its `neighbours` nearest rows of `reference`,
+/// leaving out row `own`; `squared` is scratch space. The same arithmetic as the crate's
+/// scores (squared distances in `f64` from differences in `F`, the nearest picked by
+/// `select_nth_unstable_by`), so that the result equals, bit for bit, the row's score against
+/// the reference codes without its own.
+fn mean_nearest_distance<F: Float>(
+    reference: ArrayView2<'_, F>,
+    code: ArrayView1<'_, F>,
+    neighbours: usize,
+    own: Option<usize>,
+    squared: &mut Vec<f64>,
+) -> F {
+    squared.clear();
+    for (j, other) in reference.rows().into_iter().enumerate() {
+        if Some(j) == own {
+            continue;
+        }
+        let mut sum = 0.0;
+        for (&a, &b) in other.iter().zip(code) {
+            let d = (a - b).as_f64();
+            sum += d * d;
+        }
+        squared.push(sum);
+    }
+    let nearest = neighbours.min(squared.len());
+    if nearest < squared.len() {
+        squared.select_nth_unstable_by(nearest - 1, f64::total_cmp);
+    }
+    let total: f64 = squared[..nearest].iter().map(|d| d.sqrt()).sum();
+    F::cast(total / nearest as f64)
 }
 
 #[pymethods]
@@ -889,19 +1171,48 @@ impl NativePipeline {
         mean: Option<Vec<f64>>,
         std: Option<Vec<f64>>,
     ) -> PyResult<Self> {
-        let standard = match (mean, std) {
-            (Some(mean), Some(std)) => Some((mean, std)),
-            (None, None) => None,
-            _ => return Err(value_error("give both mean and std, or neither")),
-        };
-        let pipeline = match model.model.clone() {
-            AnyModel::F32(m) => {
-                AnyPipeline::F32(export_pipeline(m, threshold, column_names, standard).py_err()?)
-            }
-            AnyModel::F64(m) => {
-                AnyPipeline::F64(export_pipeline(m, threshold, column_names, standard).py_err()?)
-            }
-        };
+        let standard = standard_parts(mean, std)?;
+        let pipeline = with_model!(model.model.clone(), |m: F| {
+            let setup = DetectorSetup::FixedThreshold(threshold);
+            export_pipeline(m, setup, column_names, standard)
+                .py_err()?
+                .into()
+        });
+        Ok(Self { pipeline })
+    }
+
+    /// A pipeline scoring by code neighbours: a trained model, the raw training rows `x` (of
+    /// the model's dtype), optionally a standard scaler (`mean`, `std`) in front of the model.
+    /// The detector keeps the training rows' codes and scores a row by the mean distance of its
+    /// code to its `neighbours` nearest ones; the threshold is the `1 - contamination` quantile
+    /// of the training rows' scores, each leaving its own code out (`training_scores`). The
+    /// GIL is released meanwhile.
+    #[staticmethod]
+    #[pyo3(signature = (model, x, contamination, neighbours=5, column_names=None, mean=None, std=None))]
+    #[allow(clippy::too_many_arguments)] // Python keyword arguments, one per setting
+    fn fit_code_neighbours(
+        py: Python<'_>,
+        model: &NativeModel,
+        x: &Bound<'_, PyAny>,
+        contamination: f64,
+        neighbours: usize,
+        column_names: Option<Vec<String>>,
+        mean: Option<Vec<f64>>,
+        std: Option<Vec<f64>>,
+    ) -> PyResult<Self> {
+        let standard = standard_parts(mean, std)?;
+        let pipeline = with_model!(model.model.clone(), |m: F| {
+            let x = matrix::<F>(x)?;
+            let setup = DetectorSetup::CodeNeighbours {
+                raw: x.as_array(),
+                contamination,
+                neighbours,
+            };
+            let pipeline = py
+                .detach(|| export_pipeline(m, setup, column_names, standard))
+                .py_err()?;
+            pipeline.into()
+        });
         Ok(Self { pipeline })
     }
 
@@ -1003,7 +1314,8 @@ impl NativePipeline {
         })
     }
 
-    /// Anomaly scores (reconstruction errors of the scaled rows) of raw rows.
+    /// Anomaly scores of raw rows (by the pipeline's scoring: reconstruction errors of the
+    /// scaled rows, or their codes' mean distances to the nearest training codes).
     fn scores<'py>(&self, py: Python<'py>, raw: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         with_pipeline!(&self.pipeline, |p: F| {
             let raw = matrix::<F>(raw)?;
@@ -1013,6 +1325,52 @@ impl NativePipeline {
                 .py_err()?;
             Ok(out.into_pyarray(py).into_any())
         })
+    }
+
+    /// The scores of the raw training rows (every row the pipeline was fitted on, in order) as
+    /// the threshold was set from: by code neighbours each row's own code is left out of its
+    /// neighbours; by reconstruction error they are `scores(raw)`. A `ValueError` when the rows
+    /// are not those whose codes the detector keeps.
+    fn training_scores<'py>(
+        &self,
+        py: Python<'py>,
+        raw: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        with_pipeline!(&self.pipeline, |p: F| {
+            let raw = matrix::<F>(raw)?;
+            let view = raw.as_array();
+            let out = py.detach(|| training_scores(p, view))?;
+            Ok(out.into_pyarray(py).into_any())
+        })
+    }
+
+    /// What rows are scored by: `"reconstruction"` (error) or `"code_neighbours"`.
+    #[getter]
+    fn scoring(&self) -> &'static str {
+        match self.neighbours() {
+            None => "reconstruction",
+            Some(_) => "code_neighbours",
+        }
+    }
+
+    /// The number of nearest training codes a code-neighbour score averages over (None when
+    /// scoring by reconstruction error).
+    #[getter]
+    fn neighbours(&self) -> Option<usize> {
+        with_pipeline!(&self.pipeline, |p: F| match p.detector().scoring() {
+            Scoring::CodeNeighbours { neighbours } => Some(neighbours),
+            _ => None,
+        })
+    }
+
+    /// The training codes code-neighbour scores measure distances to, `[n_kept, n_code]` (a
+    /// copy; None when scoring by reconstruction error).
+    #[getter]
+    fn reference_codes<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
+        with_pipeline!(&self.pipeline, |p: F| p
+            .detector()
+            .reference_codes()
+            .map(|codes| codes.to_owned().into_pyarray(py).into_any()))
     }
 
     /// Whether each raw row's score exceeds the threshold.
@@ -1053,6 +1411,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeModel>()?;
     m.add_class::<NativePipeline>()?;
     m.add_function(wrap_pyfunction!(document_kind, m)?)?;
+    m.add_function(wrap_pyfunction!(fit_auto, m)?)?;
     m.add("MODEL_FORMAT", MODEL_FORMAT)?;
     m.add("UNTIED_FORMAT", UNTIED_FORMAT)?;
     m.add("STACKED_FORMAT", STACKED_FORMAT)?;

@@ -1,5 +1,7 @@
 """scikit-learn's estimator interface: check_estimator, Pipeline, GridSearchCV, clone."""
 
+import math
+
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -16,6 +18,8 @@ ESTIMATORS = [
     Autoencoder(3, kind="untied", epochs=50),
     Autoencoder(2, kind="stacked", hidden_layer_sizes=(4,), epochs=50),
     Autoencoder(2, kind="stacked_untied", hidden_layer_sizes=(4,), activation="tanh", epochs=50),
+    # No budget to run out: the same model from the same data on any machine.
+    Autoencoder(2, kind="auto", time_budget=math.inf),
 ]
 
 

@@ -1,7 +1,9 @@
 """Autoencoders of the Rust crate ``autoencoder`` from Python.
 
-- :class:`Autoencoder`: a scikit-learn transformer (tied, untied and stacked models).
-- :class:`AutoencoderDetector`: an outlier detector with PyOD's ``BaseDetector`` interface.
+- :class:`Autoencoder`: a scikit-learn transformer (tied, untied and stacked models, or the
+  crate's automatic choice, ``kind="auto"``).
+- :class:`AutoencoderDetector`: an outlier detector with PyOD's ``BaseDetector`` interface,
+  scoring by reconstruction error or by code neighbours.
 - :func:`load_pipeline`: the deployment files of the crate's command-line tool.
 - :mod:`autoencoder.dask`: scoring Dask arrays and DataFrames partition by partition.
 

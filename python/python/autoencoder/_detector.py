@@ -9,22 +9,35 @@ from sklearn.utils.validation import check_is_fitted
 from . import _common
 from ._native import NativePipeline, document_kind, PIPELINE_FORMAT
 
+SCORINGS = ("reconstruction", "code_neighbours")
+# The crate's default (Scoring::code_neighbours).
+DEFAULT_NEIGHBORS = 5
+
 
 class AutoencoderDetector(BaseEstimator):
-    """Anomaly detection by reconstruction error, with PyOD's detector interface.
+    """Anomaly detection by reconstruction error or by code neighbours, with PyOD's detector
+    interface.
 
     ``fit(X)`` standardises X (``preprocessing=True``), trains an autoencoder of the crate on
-    it, and sets ``decision_scores_`` (the training rows' reconstruction errors),
-    ``threshold_`` (their ``100 * (1 - contamination)`` percentile) and ``labels_`` (1 above
-    the threshold). ``decision_function`` scores new rows (higher is more abnormal),
-    ``predict`` gives 0/1 labels, ``predict_proba`` outlier probabilities (``"linear"`` or
-    ``"unify"``), as ``pyod.models.base.BaseDetector`` does. When PyOD is installed the class
-    is registered as a virtual subclass of ``BaseDetector``.
+    it, and sets ``decision_scores_`` (the training rows' scores), ``threshold_`` (their
+    ``100 * (1 - contamination)`` percentile) and ``labels_`` (1 above the threshold).
+    ``decision_function`` scores new rows (higher is more abnormal), ``predict`` gives 0/1
+    labels, ``predict_proba`` outlier probabilities (``"linear"`` or ``"unify"``), as
+    ``pyod.models.base.BaseDetector`` does. When PyOD is installed the class is registered as a
+    virtual subclass of ``BaseDetector``.
 
-    The fitted scaler, model and threshold form one deployment pipeline of the crate
-    (``pipeline_``): scoring runs in Rust with the GIL released, ``save`` writes the file the
-    crate's command-line tool scores (``autoencoder score``), and ``load`` reads the files that
-    ``autoencoder fit`` writes.
+    A row's score is its reconstruction error (``scoring="reconstruction"``), or the mean
+    distance of its code to the ``n_neighbors`` nearest codes of the training rows
+    (``scoring="code_neighbours"``). The second suits normal data made of several kinds of rows
+    (several digits, machines, customers), where a model can learn to reconstruct an unseen
+    kind well but does not give it codes near the training rows'. A training row's own code is
+    left out of its neighbours in ``decision_scores_`` (which set the threshold), so it does
+    not score 0 against itself; ``decision_function`` on the training rows does count it.
+
+    The fitted scaler, model and threshold (and the training codes, by code neighbours) form
+    one deployment pipeline of the crate (``pipeline_``): scoring runs in Rust with the GIL
+    released, ``save`` writes the file the crate's command-line tool scores (``autoencoder
+    score``), and ``load`` reads the files that ``autoencoder fit`` writes.
 
     Parameters
     ----------
@@ -35,10 +48,17 @@ class AutoencoderDetector(BaseEstimator):
     preprocessing : bool, default=True
         Standardise each feature (mean 0, standard deviation 1; constant features are only
         centred) before the model, as PyOD's ``AutoEncoder`` does.
+    scoring : {"reconstruction", "code_neighbours"}, default="reconstruction"
+        What rows are scored by (above).
+    n_neighbors : int, default=5
+        How many nearest training codes a code-neighbour score averages over: at least 1 and
+        below the number of training rows. The detector keeps the codes of all training rows up
+        to 4096, else of 4096 evenly spaced ones. Ignored by reconstruction scoring.
     kind, hidden_layer_sizes, activation, output_activation, optimizer, learning_rate, momentum,
     weight_decay, epochs, batch_size, loss, shuffle, early_stopping, validation_fraction,
-    n_iter_no_change, tol, random_state, verbose
-        As in :class:`autoencoder.Autoencoder` (``epochs`` defaults to 100 here).
+    n_iter_no_change, tol, random_state, verbose, time_budget
+        As in :class:`autoencoder.Autoencoder` (``epochs`` defaults to 100 here), ``kind="auto"``
+        included: the crate chooses the model within ``time_budget`` seconds.
 
     Attributes
     ----------
@@ -49,6 +69,8 @@ class AutoencoderDetector(BaseEstimator):
     pipeline_ : autoencoder._native.NativePipeline
     model_ : autoencoder._native.NativeModel
     n_features_in_ : int
+    n_iter_, loss_curve_, auto_report_
+        As in :class:`autoencoder.Autoencoder`.
     """
 
     def __init__(
@@ -57,6 +79,8 @@ class AutoencoderDetector(BaseEstimator):
         n_components=None,
         *,
         preprocessing=True,
+        scoring="reconstruction",
+        n_neighbors=DEFAULT_NEIGHBORS,
         kind="tied",
         hidden_layer_sizes=(),
         activation="relu",
@@ -75,10 +99,13 @@ class AutoencoderDetector(BaseEstimator):
         tol=1e-4,
         random_state=None,
         verbose=False,
+        time_budget=120.0,
     ):
         self.contamination = contamination
         self.n_components = n_components
         self.preprocessing = preprocessing
+        self.scoring = scoring
+        self.n_neighbors = n_neighbors
         self.kind = kind
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -97,6 +124,7 @@ class AutoencoderDetector(BaseEstimator):
         self.tol = tol
         self.random_state = random_state
         self.verbose = verbose
+        self.time_budget = time_budget
 
     # -- training -------------------------------------------------------------------------
 
@@ -127,20 +155,32 @@ class AutoencoderDetector(BaseEstimator):
         else:
             mean = std = None
             scaled = X
+        _common.check_choice("scoring", self.scoring, SCORINGS)
+        if self.scoring == "code_neighbours":
+            n_neighbors = _common.count("n_neighbors", self.n_neighbors)
         params = self.get_params(deep=False)
         if params["n_components"] is None:
             params["n_components"] = max(1, X.shape[1] // 4)
-        model, report = _common.fit_native(params, scaled, self.verbose, "AutoencoderDetector")
+        model, attributes = _common.fit_native(params, scaled, self.verbose, "AutoencoderDetector")
         self.model_ = model
-        self.n_iter_ = report["epochs_run"]
-        self.loss_curve_ = report["epoch_losses"]
-        # The training scores through the pipeline that will score new rows (same arithmetic).
-        pipeline = NativePipeline.from_model(model, 0.0, None, _list(mean), _list(std))
-        self.decision_scores_ = np.asarray(pipeline.scores(X), dtype=np.float64)
-        self._set_threshold(float(np.percentile(self.decision_scores_, 100 * (1 - contamination))))
-        self.pipeline_ = NativePipeline.from_model(
-            model, _representable(self.threshold_, X.dtype), None, _list(mean), _list(std)
-        )
+        for name in ("n_iter_", "loss_curve_", "auto_report_"):
+            setattr(self, name, attributes[name])
+        if self.scoring == "code_neighbours":
+            # The crate keeps the training codes and sets the threshold from the training rows'
+            # leave-one-out scores, which training_scores gives back.
+            self.pipeline_ = NativePipeline.fit_code_neighbours(
+                model, X, float(contamination), n_neighbors, None, _list(mean), _list(std)
+            )
+            self.decision_scores_ = np.asarray(self.pipeline_.training_scores(X), dtype=np.float64)
+            self._set_threshold(float(self.pipeline_.threshold))
+        else:
+            # The training scores through the pipeline that will score new rows (same arithmetic).
+            pipeline = NativePipeline.from_model(model, 0.0, None, _list(mean), _list(std))
+            self.decision_scores_ = np.asarray(pipeline.scores(X), dtype=np.float64)
+            self._set_threshold(float(np.percentile(self.decision_scores_, 100 * (1 - contamination))))
+            self.pipeline_ = NativePipeline.from_model(
+                model, _representable(self.threshold_, X.dtype), None, _list(mean), _list(std)
+            )
         self._classes = 2
         return self
 
@@ -153,12 +193,15 @@ class AutoencoderDetector(BaseEstimator):
     # -- scoring --------------------------------------------------------------------------
 
     def decision_function(self, X):
-        """Outlier scores of X (reconstruction errors of the scaled rows): higher is more
-        abnormal. Shape ``(n_samples,)``."""
+        """Outlier scores of X (reconstruction errors of the scaled rows, or the mean distances
+        of their codes to the nearest training codes): higher is more abnormal. Shape
+        ``(n_samples,)``."""
+        return np.asarray(self.pipeline_.scores(self._pipeline_input(X)), dtype=np.float64)
+
+    def _pipeline_input(self, X):
         check_is_fitted(self, "pipeline_")
         X = _common.validate(self, X, reset=False)
-        X = X if X.dtype == np.dtype(self.pipeline_.dtype) else X.astype(self.pipeline_.dtype)
-        return np.asarray(self.pipeline_.scores(X), dtype=np.float64)
+        return X if X.dtype == np.dtype(self.pipeline_.dtype) else X.astype(self.pipeline_.dtype)
 
     def predict(self, X, return_confidence=False):
         """0 for inliers, 1 for outliers (score above ``threshold_``)."""
@@ -220,24 +263,29 @@ class AutoencoderDetector(BaseEstimator):
 
     def set_training_scores(self, X):
         """Recomputes ``decision_scores_`` and ``labels_`` from training data X, keeping
-        ``threshold_`` (for a detector loaded from a file)."""
-        self.decision_scores_ = self.decision_function(X)
+        ``threshold_`` (for a detector loaded from a file). By code neighbours X must be the
+        training rows, all of them in order (each row's own code is left out of its
+        neighbours); other rows are a ``ValueError``."""
+        scores = self.pipeline_.training_scores(self._pipeline_input(X))
+        self.decision_scores_ = np.asarray(scores, dtype=np.float64)
         self._set_threshold(self.threshold_)
         return self
 
     # -- files ----------------------------------------------------------------------------
 
     def save(self, path):
-        """Writes the crate's deployment file (scaler, model, threshold), atomically: the
-        command-line tool scores raw CSV rows with it (``autoencoder score FILE DATA.csv``)."""
+        """Writes the crate's deployment file (scaler, model, threshold; by code neighbours
+        also the scoring and the training codes), atomically: the command-line tool scores raw
+        CSV rows with it (``autoencoder score FILE DATA.csv``)."""
         check_is_fitted(self, "pipeline_")
         _common.write_atomic(path, self.pipeline_.to_json())
 
     @classmethod
     def load(cls, path, X=None):
         """A detector from a deployment file (``save``, or ``autoencoder fit`` of the
-        command-line tool), checked by the crate's loader. Its threshold is the file's;
-        ``decision_scores_`` are those of X when given (else None)."""
+        command-line tool), checked by the crate's loader. Its threshold and scoring are the
+        file's; ``decision_scores_`` are those of the training rows X when given (else None;
+        see ``set_training_scores``)."""
         text = _common.read_text(path)
         fmt, _ = document_kind(text)
         if fmt != PIPELINE_FORMAT:
@@ -256,6 +304,8 @@ class AutoencoderDetector(BaseEstimator):
             activation=activation,
             output_activation=output_activation,
             preprocessing=pipeline.has_scaler,
+            scoring=pipeline.scoring,
+            n_neighbors=pipeline.neighbours or DEFAULT_NEIGHBORS,
         )
         detector.pipeline_ = pipeline
         detector.model_ = model

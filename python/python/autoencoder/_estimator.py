@@ -20,10 +20,18 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
     ----------
     n_components : int, default=2
         Code size (units of the innermost layer).
-    kind : {"tied", "untied", "stacked", "stacked_untied"}, default="tied"
+    kind : {"tied", "untied", "stacked", "stacked_untied", "auto"}, default="tied"
         Tied weights (the decoder uses ``W`` transposed), a decoder of its own, or a stack of
         tied or untied levels (``hidden_layer_sizes`` between the inputs and the code), trained
-        end to end.
+        end to end. ``"auto"`` lets the crate choose (its ``fit_auto``): it trains PCA's
+        solution, a deep untied model (inputs, a tanh hidden layer, code), and single untied
+        and tied layers (tanh code, linear output) by L-BFGS (Adam on large data) with early
+        stopping on a fifth of the rows, and keeps the one with the lowest validation error (a
+        later candidate must be 2 % better), refitted on every row. Its model is never worse
+        than PCA's on the validation rows and has a linear output, so the data need not lie in
+        [0, 1] (standardise it). The recommended choice when you do not want to tune the model;
+        it uses ``n_components``, ``random_state``, ``time_budget`` and ``verbose`` only (the
+        other parameters are for the hand-set kinds).
     hidden_layer_sizes : tuple of int, default=()
         Sizes of a stack's layers between the inputs and the code (stacks only).
     activation, output_activation : {"sigmoid", "tanh", "identity", "relu"}
@@ -49,10 +57,17 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
     n_iter_no_change : int, default=20
     tol : float, default=1e-4
     random_state : int, RandomState instance or None, default=None
-        Seed of the initial weights and of the shuffling: an int in [0, 2**64) is the crate's
+        Seed of the initial weights and of the shuffling (with ``kind="auto"``, of the
+        validation split and every candidate's weights): an int in [0, 2**64) is the crate's
         seed itself.
     verbose : bool, default=False
-        Show a progress bar per epoch (tqdm when installed, else a line on stderr).
+        Show a progress bar per epoch (tqdm when installed, else a line on stderr); with
+        ``kind="auto"``, each candidate's validation error on stderr after fitting.
+    time_budget : float, default=120.0
+        Seconds the candidates of ``kind="auto"`` share (``float("inf")``: no limit): a
+        candidate still training when it runs out stops there, keeping its best iteration, and
+        later ones are skipped; PCA's solution always runs. Results then depend on the
+        machine's speed. Other kinds ignore it.
 
     Attributes
     ----------
@@ -62,13 +77,25 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
     feature_names_in_ : ndarray of str
         Only when X has column names.
     n_iter_ : int
-        Epochs run.
-    loss_curve_ : list of float
-        Training loss of each epoch (the crate's MSE: mean over all elements).
+        Epochs run; with ``kind="auto"``, the chosen candidate's iterations on the split (0
+        for PCA's solution).
+    loss_curve_ : list of float or None
+        Training loss of each epoch (the crate's MSE: mean over all elements); None with
+        ``kind="auto"``.
     validation_scores_ : list of float or None
-        Validation loss of each epoch with ``early_stopping``.
-    stop_reason_ : str
-        ``"max_epochs"`` or ``"early_stopping"``.
+        Validation loss of each epoch with ``early_stopping``; None with ``kind="auto"``.
+    stop_reason_ : str or None
+        ``"max_epochs"`` or ``"early_stopping"``; with ``kind="auto"``, the chosen candidate's
+        (``"early_stopping"``, ``"converged"``, ``"max_epochs"``, ``"observer"`` when the
+        budget ran out) or None for PCA's solution.
+    auto_report_ : dict or None
+        With ``kind="auto"``, what was tried: ``chosen`` (a candidate's name), ``n_train``,
+        ``n_validation``, ``refitted`` (whether the chosen model was trained again on every
+        row) and ``candidates``, a list in the order tried of dicts with ``candidate``
+        (``"linear"``, ``"deep"``, ``"untied"``, ``"tied"``), ``layer_sizes``,
+        ``validation_loss`` (mean squared error on the validation rows; None when skipped),
+        ``iterations``, ``stop_reason`` (None for ``"linear"`` and skipped ones) and
+        ``seconds``. None for the other kinds.
 
     Inputs are float32 or float64 numpy arrays (other dtypes are converted to float64); the
     model keeps the dtype it was fitted on and reads arrays of that dtype in place, with the GIL
@@ -97,6 +124,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         tol=1e-4,
         random_state=None,
         verbose=False,
+        time_budget=120.0,
     ):
         self.n_components = n_components
         self.kind = kind
@@ -117,6 +145,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         self.tol = tol
         self.random_state = random_state
         self.verbose = verbose
+        self.time_budget = time_budget
 
     # -- training -------------------------------------------------------------------------
 
@@ -128,12 +157,10 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         self
         """
         X = _common.validate(self, X, reset=True)
-        model, report = _common.fit_native(self.get_params(deep=False), X, self.verbose, "Autoencoder")
+        model, attributes = _common.fit_native(self.get_params(deep=False), X, self.verbose, "Autoencoder")
         self.model_ = model
-        self.n_iter_ = report["epochs_run"]
-        self.loss_curve_ = report["epoch_losses"]
-        self.validation_scores_ = report["validation_losses"]
-        self.stop_reason_ = report["stop_reason"]
+        for name, value in attributes.items():
+            setattr(self, name, value)
         return self
 
     # -- inference ------------------------------------------------------------------------
@@ -212,7 +239,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         tags.input_tags.allow_nan = False
         tags.input_tags.sparse = False
-        tags.non_deterministic = False
+        tags.non_deterministic = _common.is_time_dependent(self.kind, self.time_budget)
         return tags
 
 
