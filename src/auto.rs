@@ -228,9 +228,9 @@ pub struct AutoReport {
 /// batch as a regulariser), still with early stopping.
 ///
 /// # Errors
-/// [`Error::EmptyInput`] for fewer than two rows; [`Error::NonFiniteInput`];
-/// [`Error::InvalidParameter`] for a setting out of range (a code size above the number of
-/// columns among them); [`Error::AllocationFailed`] when a candidate does not fit in memory.
+/// [`Error::EmptyInput`] for no rows; [`Error::NonFiniteInput`]; [`Error::InvalidParameter`]
+/// for a single row or a setting out of range (a code size above the number of columns among
+/// them); [`Error::AllocationFailed`] when a candidate does not fit in memory.
 ///
 /// # Examples
 /// ```
@@ -254,8 +254,16 @@ pub fn fit_auto<F: Float, S: Data<Elem = F>>(
     config: &AutoConfig,
 ) -> Result<(Box<dyn Autoencoder<F>>, AutoReport)> {
     let (n, d) = x.dim();
-    if n < 2 {
-        return Err(Error::EmptyInput);
+    match n {
+        0 => return Err(Error::EmptyInput),
+        1 => {
+            return Err(Error::InvalidParameter {
+                name: "rows",
+                value: 1.0,
+                expected: "at least 2 (rows to train on and rows to compare the models on)",
+            });
+        }
+        _ => {}
     }
     validate::finite(x)?;
     config.check(d)?;

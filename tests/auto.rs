@@ -138,9 +138,12 @@ fn bad_settings_and_data_are_rejected() {
     );
     assert_eq!(name_of(AutoConfig::new(2).patience(0)), "patience");
     assert_eq!(name_of(AutoConfig::new(2).candidates(&[])), "candidates");
-    let one_row = Array2::<f64>::zeros((1, 3));
     assert!(matches!(
-        fit_auto(&one_row, &AutoConfig::new(1)),
+        fit_auto(&Array2::<f64>::zeros((1, 3)), &AutoConfig::new(1)),
+        Err(Error::InvalidParameter { name: "rows", .. })
+    ));
+    assert!(matches!(
+        fit_auto(&Array2::<f64>::zeros((0, 3)), &AutoConfig::new(1)),
         Err(Error::EmptyInput)
     ));
     let mut nan = Array2::<f64>::zeros((5, 3));
