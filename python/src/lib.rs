@@ -15,12 +15,12 @@ use std::time::Duration;
 
 use autoencoder::{
     Activation, AnomalyDetector, AutoConfig, AutoReport, Autoencoder, Candidate, Control,
-    CsvOptions, EpochStats, Error, Float, Identity, Loss, MAX_REFERENCE_CODES, MODEL_FORMAT, Noise,
-    Observer, Optimizer, PIPELINE_FORMAT, Pipeline, Relu, STACKED_FORMAT, Scaler, Scoring, Sigmoid,
-    StackedAutoencoder, StandardScaler, StopReason, Tanh, Threshold, TrainConfig, UNTIED_FORMAT,
-    UntiedAutoencoder, VanillaAutoencoder,
+    CsvOptions, EpochStats, Error, Float, Identity, Loss, MODEL_FORMAT, Noise, Observer, Optimizer,
+    PIPELINE_FORMAT, Pipeline, Relu, STACKED_FORMAT, Scaler, Scoring, Sigmoid, StackedAutoencoder,
+    StandardScaler, StopReason, Tanh, Threshold, TrainConfig, UNTIED_FORMAT, UntiedAutoencoder,
+    VanillaAutoencoder,
 };
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, s};
+use ndarray::{Array1, Array2, ArrayView2, Axis, s};
 use numpy::{Element, IntoPyArray, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
@@ -1056,95 +1056,6 @@ fn standard_parts(
     }
 }
 
-/// The scores of a pipeline's training rows `raw` (all of them, in order) as its threshold was
-/// set from: under code-neighbour scoring each row's own code is left out of its neighbours
-/// (so that it does not count as its own nearest neighbour at distance 0); under
-/// reconstruction scoring the plain scores. A `ValueError` when `raw` are not the rows whose
-/// codes the detector keeps.
-fn training_scores<F: Float>(
-    pipeline: &Pipeline<F>,
-    raw: ArrayView2<'_, F>,
-) -> PyResult<Array1<F>> {
-    let detector = pipeline.detector();
-    let (neighbours, reference) = match (detector.scoring(), detector.reference_codes()) {
-        (Scoring::CodeNeighbours { neighbours }, Some(reference)) => (neighbours, reference),
-        _ => return values_by_blocks(raw, |b| pipeline.scores(&b)).py_err(),
-    };
-    let codes = rows_by_blocks(raw, |b| pipeline.encode(&b)).py_err()?;
-    let own = own_reference_rows(codes.view(), reference)?;
-    let mut squared = Vec::with_capacity(reference.nrows());
-    Ok(Array1::from_iter(codes.rows().into_iter().zip(own).map(
-        |(code, own)| mean_nearest_distance(reference, code, neighbours, own, &mut squared),
-    )))
-}
-
-/// For each training row (its code in `codes`), the index of its own code among the detector's
-/// `reference` codes, if kept. The crate keeps every row's code up to [`MAX_REFERENCE_CODES`],
-/// else that many evenly spaced rows (row `j * n / kept` as reference `j`); each is checked to
-/// be that row's code bit for bit.
-fn own_reference_rows<F: Float>(
-    codes: ArrayView2<'_, F>,
-    reference: ArrayView2<'_, F>,
-) -> PyResult<Vec<Option<usize>>> {
-    let n = codes.nrows();
-    let kept = n.min(MAX_REFERENCE_CODES);
-    let not_training_rows = || {
-        value_error(format!(
-            "these {n} rows are not the rows the detector was fitted on: its reference codes \
-             are those of other rows"
-        ))
-    };
-    if reference.nrows() != kept {
-        return Err(not_training_rows());
-    }
-    let mut own = vec![None; n];
-    for (j, kept_code) in reference.rows().into_iter().enumerate() {
-        let row = j * n / kept;
-        let same = codes
-            .row(row)
-            .iter()
-            .zip(kept_code)
-            .all(|(a, b)| a.as_f64().to_bits() == b.as_f64().to_bits());
-        if !same {
-            return Err(not_training_rows());
-        }
-        own[row] = Some(j);
-    }
-    Ok(own)
-}
-
-/// The mean Euclidean distance from `code` to its `neighbours` nearest rows of `reference`,
-/// leaving out row `own`; `squared` is scratch space. The same arithmetic as the crate's
-/// scores (squared distances in `f64` from differences in `F`, the nearest picked by
-/// `select_nth_unstable_by`), so that the result equals, bit for bit, the row's score against
-/// the reference codes without its own.
-fn mean_nearest_distance<F: Float>(
-    reference: ArrayView2<'_, F>,
-    code: ArrayView1<'_, F>,
-    neighbours: usize,
-    own: Option<usize>,
-    squared: &mut Vec<f64>,
-) -> F {
-    squared.clear();
-    for (j, other) in reference.rows().into_iter().enumerate() {
-        if Some(j) == own {
-            continue;
-        }
-        let mut sum = 0.0;
-        for (&a, &b) in other.iter().zip(code) {
-            let d = (a - b).as_f64();
-            sum += d * d;
-        }
-        squared.push(sum);
-    }
-    let nearest = neighbours.min(squared.len());
-    if nearest < squared.len() {
-        squared.select_nth_unstable_by(nearest - 1, f64::total_cmp);
-    }
-    let total: f64 = squared[..nearest].iter().map(|d| d.sqrt()).sum();
-    F::cast(total / nearest as f64)
-}
-
 #[pymethods]
 impl NativePipeline {
     /// A pipeline from its JSON document, with every check of the crate's loader.
@@ -1339,7 +1250,7 @@ impl NativePipeline {
         with_pipeline!(&self.pipeline, |p: F| {
             let raw = matrix::<F>(raw)?;
             let view = raw.as_array();
-            let out = py.detach(|| training_scores(p, view))?;
+            let out = py.detach(|| p.training_scores(&view)).py_err()?;
             Ok(out.into_pyarray(py).into_any())
         })
     }

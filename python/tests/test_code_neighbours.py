@@ -118,7 +118,7 @@ def test_training_scores_need_the_training_rows(clusters):
     train, normal, _ = clusters
     det = _detector(scoring="code_neighbours").fit(train)
     for other in (train[:-1], train[::-1], np.vstack([normal] * 3)):
-        with pytest.raises(ValueError, match="not the rows the detector was fitted on"):
+        with pytest.raises(ValueError, match="not the ones the detector was fitted on"):
             det.set_training_scores(other)
 
 
