@@ -6,7 +6,7 @@
 use crate::error::Result;
 use crate::float::Float;
 use crate::gradient::{BlockShape, Gradients};
-use crate::linalg;
+use crate::{kernels, linalg};
 
 /// The curvature pairs of one parameter block, oldest first, as a checkpoint stores them.
 /// Every block holds the same number of pairs; `ρ = 1 / (sᵀy)` is recomputed from them.
@@ -37,65 +37,93 @@ impl<F: Float> LbfgsState<F> {
 }
 
 /// A vector of the parameter space: one `(W, b1, b2)`-shaped array set per block.
+///
+/// The operations on them below run in the widest vectors the CPU has: element by element, or
+/// summed in `linalg::dot`'s fixed partial sums, they give the same bits at any width.
 pub(crate) type Blocks<F> = [Gradients<F>];
 
 /// `Σ aᵢ bᵢ` over every block, in a fixed order.
 pub(crate) fn dot<F: Float>(a: &Blocks<F>, b: &Blocks<F>) -> F {
-    let mut total = F::zero();
-    for (a, b) in a.iter().zip(b) {
-        let ((aw, ab1, ab2), (bw, bb1, bb2)) = (a.slices(), b.slices());
-        total += linalg::dot(aw, bw) + linalg::dot(ab1, bb1) + linalg::dot(ab2, bb2);
-    }
-    total
+    kernels::vectorized(
+        #[inline(always)]
+        move || {
+            let mut total = F::zero();
+            for (a, b) in a.iter().zip(b) {
+                let ((aw, ab1, ab2), (bw, bb1, bb2)) = (a.slices(), b.slices());
+                total += linalg::dot(aw, bw) + linalg::dot(ab1, bb1) + linalg::dot(ab2, bb2);
+            }
+            total
+        },
+    )
 }
 
 /// The largest `|aᵢ|`.
 pub(crate) fn max_abs<F: Float>(a: &Blocks<F>) -> F {
-    a.iter()
-        .flat_map(|block| {
-            let (w, b1, b2) = block.slices();
-            w.iter().chain(b1).chain(b2)
-        })
-        .fold(F::zero(), |m, &v| m.max(v.abs()))
+    kernels::vectorized(
+        #[inline(always)]
+        move || {
+            a.iter()
+                .flat_map(|block| {
+                    let (w, b1, b2) = block.slices();
+                    w.iter().chain(b1).chain(b2)
+                })
+                .fold(F::zero(), |m, &v| m.max(v.abs()))
+        },
+    )
 }
 
 /// `out = a + scale · b`, element by element.
 pub(crate) fn combine<F: Float>(out: &mut Blocks<F>, a: &Blocks<F>, scale: F, b: &Blocks<F>) {
-    for ((out, a), b) in out.iter_mut().zip(a).zip(b) {
-        let (ow, ob1, ob2) = out.slices_mut();
-        let ((aw, ab1, ab2), (bw, bb1, bb2)) = (a.slices(), b.slices());
-        for (o, (a, b)) in [(ow, (aw, bw)), (ob1, (ab1, bb1)), (ob2, (ab2, bb2))] {
-            for ((o, &a), &b) in o.iter_mut().zip(a).zip(b) {
-                *o = a + scale * b;
+    kernels::vectorized(
+        #[inline(always)]
+        move || {
+            for ((out, a), b) in out.iter_mut().zip(a).zip(b) {
+                let (ow, ob1, ob2) = out.slices_mut();
+                let ((aw, ab1, ab2), (bw, bb1, bb2)) = (a.slices(), b.slices());
+                for (o, (a, b)) in [(ow, (aw, bw)), (ob1, (ab1, bb1)), (ob2, (ab2, bb2))] {
+                    for ((o, &a), &b) in o.iter_mut().zip(a).zip(b) {
+                        *o = a + scale * b;
+                    }
+                }
             }
-        }
-    }
+        },
+    )
 }
 
 /// `out = −a`.
 pub(crate) fn negate_into<F: Float>(out: &mut Blocks<F>, a: &Blocks<F>) {
-    for (out, a) in out.iter_mut().zip(a) {
-        let (ow, ob1, ob2) = out.slices_mut();
-        let (aw, ab1, ab2) = a.slices();
-        for (o, a) in [(ow, aw), (ob1, ab1), (ob2, ab2)] {
-            for (o, &a) in o.iter_mut().zip(a) {
-                *o = -a;
+    kernels::vectorized(
+        #[inline(always)]
+        move || {
+            for (out, a) in out.iter_mut().zip(a) {
+                let (ow, ob1, ob2) = out.slices_mut();
+                let (aw, ab1, ab2) = a.slices();
+                for (o, a) in [(ow, aw), (ob1, ab1), (ob2, ab2)] {
+                    for (o, &a) in o.iter_mut().zip(a) {
+                        *o = -a;
+                    }
+                }
             }
-        }
-    }
+        },
+    )
 }
 
 /// `out += scale · b`.
 fn add_scaled<F: Float>(out: &mut Blocks<F>, scale: F, b: &Blocks<F>) {
-    for (out, b) in out.iter_mut().zip(b) {
-        let (ow, ob1, ob2) = out.slices_mut();
-        let (bw, bb1, bb2) = b.slices();
-        for (o, b) in [(ow, bw), (ob1, bb1), (ob2, bb2)] {
-            for (o, &b) in o.iter_mut().zip(b) {
-                *o += scale * b;
+    kernels::vectorized(
+        #[inline(always)]
+        move || {
+            for (out, b) in out.iter_mut().zip(b) {
+                let (ow, ob1, ob2) = out.slices_mut();
+                let (bw, bb1, bb2) = b.slices();
+                for (o, b) in [(ow, bw), (ob1, bb1), (ob2, bb2)] {
+                    for (o, &b) in o.iter_mut().zip(b) {
+                        *o += scale * b;
+                    }
+                }
             }
-        }
-    }
+        },
+    )
 }
 
 /// One stored pair, with `ρ = 1 / (sᵀy)`.
@@ -238,12 +266,17 @@ impl<F: Float> Memory<F> {
 }
 
 fn scale<F: Float>(a: &mut Blocks<F>, factor: F) {
-    for block in a {
-        let (w, b1, b2) = block.slices_mut();
-        for v in w.iter_mut().chain(b1.iter_mut()).chain(b2.iter_mut()) {
-            *v *= factor;
-        }
-    }
+    kernels::vectorized(
+        #[inline(always)]
+        move || {
+            for block in a {
+                let (w, b1, b2) = block.slices_mut();
+                for v in w.iter_mut().chain(b1.iter_mut()).chain(b2.iter_mut()) {
+                    *v *= factor;
+                }
+            }
+        },
+    )
 }
 
 #[cfg(test)]
