@@ -9,6 +9,7 @@ use crate::activation::Activation;
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::gradient::{BlockShape, Gradients, ParamSlices, element_count, try_filled};
+use crate::kernels;
 use crate::linalg::{self, Op};
 use crate::loss::{self, Loss};
 use crate::train::config::{GradientOptions, ValidTrainConfig};
@@ -41,6 +42,7 @@ impl<F: Float> StackWorkspace<F> {
     }
 
     /// Forward pass to the output logits (in `decoded[0]`).
+    #[inline(always)]
     fn forward<A: Activation>(&mut self, levels: &[Level<F>], lanes: usize) {
         let n_levels = levels.len();
         for (k, level) in levels.iter().enumerate() {
@@ -79,6 +81,7 @@ impl<F: Float> StackWorkspace<F> {
         }
     }
 
+    #[inline(always)]
     fn output_delta<O: Activation>(&mut self, loss: Loss, lanes: usize) -> F {
         let n = self.n_inputs * lanes;
         let targets = if self.targets.is_empty() {
@@ -96,13 +99,21 @@ impl<F: Float> StackWorkspace<F> {
         loss: Loss,
         grads: &mut [Gradients<F>],
     ) -> F {
-        self.forward::<A>(levels, lanes);
-        let value = self.output_delta::<O>(loss, lanes);
-        self.backward::<A>(levels, lanes, grads);
-        value
+        // One dispatch for the whole pass: the layer formulas are inlined into it, so their
+        // loops (activations, deltas, bias sums) use the widest vectors the CPU has.
+        kernels::vectorized(
+            #[inline(always)]
+            || {
+                self.forward::<A>(levels, lanes);
+                let value = self.output_delta::<O>(loss, lanes);
+                self.backward::<A>(levels, lanes, grads);
+                value
+            },
+        )
     }
 
     /// Backward pass from `∂L/∂A` of the output (in `decoded[0]`).
+    #[inline(always)]
     fn backward<A: Activation>(
         &mut self,
         levels: &[Level<F>],
