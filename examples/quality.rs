@@ -4,8 +4,8 @@
 //! keyed as `peers.json`'s), for `quality/report.py` to set beside the peers.
 //!
 //! Run with `cargo run --release --example quality [-- --skip recon|anomaly] [--budget SECONDS]
-//! [--float f64|f32] [--only DATASET,…] [--out FILE]` (FILE in `quality/work/`)
-//! after `quality/.venv/bin/python quality/splits.py`.
+//! [--float f64|f32] [--only DATASET,…] [--out FILE]` (FILE in `quality/work/`; `--help` says
+//! more) after `quality/.venv/bin/python quality/splits.py`.
 
 use std::error::Error;
 use std::fs;
@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use autoencoder::{
     AnomalyDetector, AutoConfig, AutoReport, Float, Pca, Scoring, Threshold, fit_auto, roc_auc,
 };
+use clap::Parser;
 use ndarray::{Array1, Array2, s};
 use serde_json::{Value, json};
 
@@ -165,28 +166,32 @@ fn anomaly(manifest: &Value, dir: &Path, budget: Duration) -> BoxResult<Vec<Valu
     Ok(records)
 }
 
+/// The crate's side of the quality comparison.
+#[derive(Parser, Debug)]
+struct Args {
+    /// Parts to skip: `recon`, `anomaly` (comma-separated).
+    #[arg(long, value_delimiter = ',', value_parser = ["recon", "anomaly"])]
+    skip: Vec<String>,
+    /// Seconds each `fit_auto` call may take (its default: 120).
+    #[arg(long, default_value_t = 120.0)]
+    budget: f64,
+    /// Float type of the reconstruction runs.
+    #[arg(long, default_value = "f64", value_parser = ["f64", "f32"])]
+    float: String,
+    /// Only these data sets' reconstruction runs (comma-separated: wisconsin, digits, mnist).
+    #[arg(long)]
+    only: Option<String>,
+    /// File name of the records, in `quality/work/`.
+    #[arg(long, default_value = "crate.json")]
+    out: String,
+}
+
 fn main() -> BoxResult<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let skip = |part: &str| {
-        args.windows(2)
-            .any(|w| w[0] == "--skip" && w[1].split(',').any(|p| p == part))
-    };
-    let budget = args
-        .windows(2)
-        .find(|w| w[0] == "--budget")
-        .map(|w| w[1].parse::<f64>())
-        .transpose()?
-        .unwrap_or(60.0);
-    let budget = Duration::from_secs_f64(budget);
-    let value_of = |flag: &str| {
-        args.windows(2)
-            .find(|w| w[0] == flag)
-            .map(|w| w[1].as_str())
-    };
-    let float = value_of("--float").unwrap_or("f64");
-    if !matches!(float, "f64" | "f32") {
-        return Err(format!("--float {float}: expected f64 or f32").into());
-    }
+    let args = Args::parse();
+    let skip = |part: &str| args.skip.iter().any(|p| p == part);
+    let budget = Duration::try_from_secs_f64(args.budget)
+        .map_err(|e| format!("--budget {}: {e}", args.budget))?;
+    let float = args.float.as_str();
     let dir = PathBuf::from("quality/work");
     let manifest: Value = serde_json::from_str(
         &fs::read_to_string(dir.join("manifest.json"))
@@ -199,13 +204,13 @@ fn main() -> BoxResult<()> {
             &dir,
             budget,
             float,
-            value_of("--only"),
+            args.only.as_deref(),
         )?);
     }
     if !skip("anomaly") {
         records.extend(anomaly(&manifest, &dir, budget)?);
     }
-    let out = dir.join(value_of("--out").unwrap_or("crate.json"));
+    let out = dir.join(&args.out);
     fs::write(&out, serde_json::to_string_pretty(&records)?)?;
     println!("wrote {}", out.display());
     Ok(())
