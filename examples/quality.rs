@@ -57,7 +57,7 @@ fn auto_in<F: Float>(
 fn reconstruction(
     manifest: &Value,
     dir: &Path,
-    budget: Duration,
+    auto: &dyn Fn(usize) -> AutoConfig,
     float: &str,
     only: Option<&str>,
 ) -> BoxResult<Vec<Value>> {
@@ -76,7 +76,7 @@ fn reconstruction(
             let k = k.as_u64().ok_or("k")? as usize;
             let pca = Pca::fit(&train, k)?;
             let pca_mse = mean(&pca.reconstruction_errors(&test)?);
-            let config = AutoConfig::new(k).time_budget(budget);
+            let config = auto(k);
             let (mse, report, seconds) = match float {
                 "f32" => auto_in::<f32>(&train, &test, &config)?,
                 _ => auto_in::<f64>(&train, &test, &config)?,
@@ -106,7 +106,11 @@ fn reconstruction(
 }
 
 /// ROC AUC of the crate's detector scores on every anomaly split.
-fn anomaly(manifest: &Value, dir: &Path, budget: Duration) -> BoxResult<Vec<Value>> {
+fn anomaly(
+    manifest: &Value,
+    dir: &Path,
+    auto: &dyn Fn(usize) -> AutoConfig,
+) -> BoxResult<Vec<Value>> {
     let mut records = Vec::new();
     for case in manifest["anomaly"]["cases"].as_array().ok_or("no cases")? {
         let name = case["case"].as_str().ok_or("case")?;
@@ -130,7 +134,7 @@ fn anomaly(manifest: &Value, dir: &Path, budget: Duration) -> BoxResult<Vec<Valu
                 .map_or(d, |i| i + 1)
                 .min(d.div_ceil(2));
             let start = Instant::now();
-            let (model, _) = fit_auto(&train, &AutoConfig::new(k).time_budget(budget))?;
+            let (model, _) = fit_auto(&train, &auto(k))?;
             let seconds = start.elapsed().as_secs_f64();
             // The library's detector with each scoring, over the same model.
             let rule = Threshold::Contamination(0.05);
@@ -181,9 +185,15 @@ struct Args {
     /// Only these data sets' reconstruction runs (comma-separated: wisconsin, digits, mnist).
     #[arg(long)]
     only: Option<String>,
-    /// File name of the records, in `quality/work/`.
+    /// File name of the records, in the folder of the splits.
     #[arg(long, default_value = "crate.json")]
     out: String,
+    /// Folder of the splits' `manifest.json` (`quality/dev` for `quality/dev_splits.py`'s).
+    #[arg(long, default_value = "quality/work")]
+    dir: PathBuf,
+    /// `fit_auto` without its refit on every row (`AutoConfig::refit(false)`).
+    #[arg(long)]
+    no_refit: bool,
 }
 
 fn main() -> BoxResult<()> {
@@ -192,23 +202,25 @@ fn main() -> BoxResult<()> {
     let budget = Duration::try_from_secs_f64(args.budget)
         .map_err(|e| format!("--budget {}: {e}", args.budget))?;
     let float = args.float.as_str();
-    let dir = PathBuf::from("quality/work");
+    let dir = &args.dir;
+    let path = dir.join("manifest.json");
     let manifest: Value = serde_json::from_str(
-        &fs::read_to_string(dir.join("manifest.json"))
-            .map_err(|e| format!("quality/work/manifest.json: {e} (run quality/splits.py)"))?,
+        &fs::read_to_string(&path)
+            .map_err(|e| format!("{}: {e} (run quality/splits.py)", path.display()))?,
     )?;
+    let auto = |k| AutoConfig::new(k).time_budget(budget).refit(!args.no_refit);
     let mut records = Vec::new();
     if !skip("recon") {
         records.extend(reconstruction(
             &manifest,
-            &dir,
-            budget,
+            dir,
+            &auto,
             float,
             args.only.as_deref(),
         )?);
     }
     if !skip("anomaly") {
-        records.extend(anomaly(&manifest, &dir, budget)?);
+        records.extend(anomaly(&manifest, dir, &auto)?);
     }
     let out = dir.join(&args.out);
     fs::write(&out, serde_json::to_string_pretty(&records)?)?;

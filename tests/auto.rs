@@ -106,12 +106,30 @@ fn only_the_linear_candidate_is_pca() {
     assert!(Pca::fit(&x, 3).unwrap().training_error() <= errors.mean().unwrap() + 1e-12);
 }
 
+/// The refit starts from the chosen model (not afresh) and lowers its loss on every row: each
+/// L-BFGS iteration on those rows lowers it or leaves it.
+#[test]
+fn the_refit_trains_the_chosen_model_further_on_every_row() {
+    let x = breast_cancer_wisconsin().features;
+    let config = quick(2).candidates(&[Candidate::Deep]);
+    let (on_split, split_report) = fit_auto(&x, &config.clone().refit(false)).unwrap();
+    let (refitted, report) = fit_auto(&x, &config).unwrap();
+    assert!(!split_report.refitted && report.refitted);
+    let losses = |r: &autoencoder::AutoReport| r.candidates[0].validation_loss;
+    assert_eq!(losses(&split_report), losses(&report));
+    let mean_error = |errors: ndarray::Array1<f64>| errors.mean().unwrap();
+    let before = mean_error(on_split.reconstruction_errors(x.view()).unwrap());
+    let after = mean_error(refitted.reconstruction_errors(x.view()).unwrap());
+    assert!(after < before, "{after} >= {before}");
+}
+
 /// A budget of zero: the linear candidate (no training) still runs, the others are skipped.
 #[test]
 fn a_spent_budget_skips_the_trained_candidates() {
     let x = breast_cancer_wisconsin().features;
     let (_, report) = fit_auto(&x, &quick(2).time_budget(Duration::ZERO)).unwrap();
     assert_eq!(report.chosen, Candidate::Linear);
+    assert!(!report.refitted, "no time left to fit PCA again");
     for c in &report.candidates[1..] {
         assert_eq!((c.validation_loss, c.iterations), (None, 0), "{c:?}");
     }
