@@ -7,6 +7,7 @@ quality example reads (`--dir quality/dev --skip anomaly`):
 
 * digits (scikit-learn's copy, the same 1,797 rows as data/digits.csv) on seeds 10-14, at
   k = 2, 5, 10, 16 (QUALITY.md uses seed 0);
+* the Wisconsin data (data/, 683 x 9) on seeds 10-14, at k = 2, 3, 5 (QUALITY.md: seed 0);
 * scikit-learn's wine (178 x 13), breast cancer (569 x 30) and diabetes (442 x 10) data on
   seeds 10-12, at k = 2, 5 (breast cancer also 10); none of them is in QUALITY.md.
 """
@@ -17,9 +18,16 @@ from pathlib import Path
 import numpy as np
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_wine
 
-from splits import ROOT, minmax, write
+from splits import ROOT, load as load_shipped, minmax, write
+
+
+def load_wisconsin():
+    """The Wisconsin features as splits.py reads them, in scikit-learn's shape."""
+    return argparse.Namespace(data=load_shipped("wisconsin")[0])
+
 
 SETS = {
+    "wisconsin": (load_wisconsin, [2, 3, 5], range(10, 15)),
     "digits": (load_digits, [2, 5, 10, 16], range(10, 15)),
     "wine": (load_wine, [2, 5], range(10, 13)),
     "cancer30": (load_breast_cancer, [2, 5, 10], range(10, 13)),

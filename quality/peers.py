@@ -3,15 +3,15 @@
 Reads quality/work/manifest.json (or --work) and its CSV files, then runs
 * reconstruction, per data set and code size k: scikit-learn PCA(k), and
   MLPRegressor(hidden_layer_sizes=(32, k, 32), solver="lbfgs", random_state=seed) trained
-  X -> X (other arguments default); the metric is the test MSE, the mean over all elements of
+  X -> X (other arguments default; --mlp-max-iter raises its iteration limit); the metric is the test MSE, the mean over all elements of
   (reconstruction - test)^2; the MLP's fit time and whether it converged are kept too;
 * anomaly detection, per case and seed: PyOD's AutoEncoder, IForest, PCA and LOF with their
   defaults (random_state=seed where there is one; AutoEncoder verbose=0), fitted on the training
   rows, without the columns that are constant on them (all 0, see splits.py); the metric is the
   ROC AUC of decision_function on the test rows.
 Everything runs on one thread (OMP/OPENBLAS/MKL_NUM_THREADS=1, torch.set_num_threads(1)).
-Writes quality/work/peers.json (records, versions, machine) and quality/work/peers.md, and prints
-the Markdown tables.
+Writes quality/work/peers.json (records, versions, machine) and quality/work/peers.md (--out
+names them), and prints the Markdown tables.
 """
 import os
 
@@ -57,7 +57,7 @@ def timed_fit(model, x, y=None):
     return seconds, caught
 
 
-def reconstruction(entry, work, seeds, mlp):
+def reconstruction(entry, work, seeds, mlp, max_iter):
     """Yield the PCA and MLPRegressor records of one data set."""
     train, test = load(work / entry["train"]), load(work / entry["test"])
     base = {"task": "reconstruction", "dataset": entry["dataset"]}
@@ -70,13 +70,14 @@ def reconstruction(entry, work, seeds, mlp):
         if not mlp:
             continue
         for seed in seeds:
-            net = MLPRegressor(hidden_layer_sizes=(32, k, 32), solver="lbfgs", random_state=seed)
+            net = MLPRegressor(hidden_layer_sizes=(32, k, 32), solver="lbfgs", random_state=seed,
+                               max_iter=max_iter)
             seconds, caught = timed_fit(net, train, train)
             error = np.mean((net.predict(test) - test) ** 2)
             converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
             yield {**base, "k": k, "model": "mlp_32_k_32", "seed": seed,
                    "test_mse": float(error), "fit_seconds": seconds,
-                   "converged": converged, "n_iter": int(net.n_iter_)}
+                   "converged": converged, "n_iter": int(net.n_iter_), "max_iter": max_iter}
 
 
 def detectors(seed):
@@ -190,6 +191,12 @@ def main():
     parser.add_argument("--skip", default="", help="comma list of: recon (PCA and MLP), mlp, mnist-mlp, anomaly")
     parser.add_argument("--mlp-seeds", default="0,1,2",
                         help="MLPRegressor seeds (MNIST uses only the first)")
+    parser.add_argument("--mlp-max-iter", type=int, default=200,
+                        help="MLPRegressor's iteration limit (200: its default)")
+    parser.add_argument("--only", default="",
+                        help="comma list of data sets: only their reconstruction runs")
+    parser.add_argument("--out", default="peers",
+                        help="name of the records, {OUT}.json and {OUT}.md in --work")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     seeds = [int(s) for s in args.mlp_seeds.split(",")]
@@ -197,10 +204,14 @@ def main():
     versions, machine, threads = environment()
     records, start = [], time.perf_counter()
     if "recon" not in skip:
+        only = set(filter(None, args.only.split(",")))
         for entry in manifest["reconstruction"]:
+            if only and entry["dataset"] not in only:
+                continue
             mnist = entry["dataset"] == "mnist"
             mlp = "mlp" not in skip and not (mnist and "mnist-mlp" in skip)
-            for record in reconstruction(entry, args.work, seeds[:1] if mnist else seeds, mlp):
+            for record in reconstruction(entry, args.work, seeds[:1] if mnist else seeds, mlp,
+                                         args.mlp_max_iter):
                 print(json.dumps(record), flush=True)
                 records.append(record)
     if "anomaly" not in skip:
@@ -210,9 +221,9 @@ def main():
                   flush=True)
     result = {"versions": versions, "machine": machine, "threads": threads,
               "wall_seconds": time.perf_counter() - start, "records": records}
-    (args.work / "peers.json").write_text(json.dumps(result, indent=1) + "\n")
+    (args.work / f"{args.out}.json").write_text(json.dumps(result, indent=1) + "\n")
     text = tables(records, threads)
-    (args.work / "peers.md").write_text(text + "\n")
+    (args.work / f"{args.out}.md").write_text(text + "\n")
     print(text)
 
 
