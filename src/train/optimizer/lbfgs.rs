@@ -74,42 +74,23 @@ pub(crate) fn max_abs<F: Float>(a: &Blocks<F>) -> F {
 
 /// `out = a + scale · b`, element by element.
 pub(crate) fn combine<F: Float>(out: &mut Blocks<F>, a: &Blocks<F>, scale: F, b: &Blocks<F>) {
-    kernels::vectorized(
-        #[inline(always)]
-        move || {
-            for ((out, a), b) in out.iter_mut().zip(a).zip(b) {
-                let (ow, ob1, ob2) = out.slices_mut();
-                let ((aw, ab1, ab2), (bw, bb1, bb2)) = (a.slices(), b.slices());
-                for (o, (a, b)) in [(ow, (aw, bw)), (ob1, (ab1, bb1)), (ob2, (ab2, bb2))] {
-                    for ((o, &a), &b) in o.iter_mut().zip(a).zip(b) {
-                        *o = a + scale * b;
-                    }
-                }
-            }
-        },
-    )
+    update(out, a, |_, a| a);
+    add_scaled(out, scale, b);
 }
 
 /// `out = −a`.
 pub(crate) fn negate_into<F: Float>(out: &mut Blocks<F>, a: &Blocks<F>) {
-    kernels::vectorized(
-        #[inline(always)]
-        move || {
-            for (out, a) in out.iter_mut().zip(a) {
-                let (ow, ob1, ob2) = out.slices_mut();
-                let (aw, ab1, ab2) = a.slices();
-                for (o, a) in [(ow, aw), (ob1, ab1), (ob2, ab2)] {
-                    for (o, &a) in o.iter_mut().zip(a) {
-                        *o = -a;
-                    }
-                }
-            }
-        },
-    )
+    update(out, a, |_, a| -a);
 }
 
 /// `out += scale · b`.
 fn add_scaled<F: Float>(out: &mut Blocks<F>, scale: F, b: &Blocks<F>) {
+    update(out, b, move |o, b| o + scale * b);
+}
+
+/// `oᵢ = f(oᵢ, bᵢ)` for every element `oᵢ` of `out` and `bᵢ` of `b`. `f` takes its scalars
+/// by value (a `move` closure), so that the loop vectorises.
+fn update<F: Float>(out: &mut Blocks<F>, b: &Blocks<F>, f: impl Fn(F, F) -> F + Copy) {
     kernels::vectorized(
         #[inline(always)]
         move || {
@@ -118,7 +99,7 @@ fn add_scaled<F: Float>(out: &mut Blocks<F>, scale: F, b: &Blocks<F>) {
                 let (bw, bb1, bb2) = b.slices();
                 for (o, b) in [(ow, bw), (ob1, bb1), (ob2, bb2)] {
                     for (o, &b) in o.iter_mut().zip(b) {
-                        *o += scale * b;
+                        *o = f(*o, b);
                     }
                 }
             }
@@ -228,13 +209,7 @@ impl<F: Float> Memory<F> {
     /// The quasi-Newton direction `−H ∇f` into `direction`, with `H₀ = (sᵀy / yᵀy) I` from
     /// the newest pair (the two-loop recursion).
     pub(crate) fn direction(&mut self, gradient: &Blocks<F>, direction: &mut Blocks<F>) {
-        for (d, g) in direction.iter_mut().zip(gradient) {
-            let (dw, db1, db2) = d.slices_mut();
-            let (gw, gb1, gb2) = g.slices();
-            dw.copy_from_slice(gw);
-            db1.copy_from_slice(gb1);
-            db2.copy_from_slice(gb2);
-        }
+        update(direction, gradient, |_, g| g);
         let pairs = &self.pairs[..self.len];
         for (pair, alpha) in pairs.iter().zip(&mut self.alphas).rev() {
             *alpha = pair.rho * dot(&pair.step, direction);
