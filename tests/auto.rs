@@ -37,15 +37,12 @@ fn the_chosen_model_has_the_lowest_validation_loss_and_never_loses_to_pca() {
             .iter()
             .find(|c| c.candidate == report.chosen)
             .unwrap();
-        // A later candidate replaces the best so far only when 2 % lower, so none is more
-        // than 2 % below the chosen one; the linear one (PCA's solution) is never better.
+        // A later candidate replaces the best so far only when clearly lower (2 % and one
+        // standard error, tested in src/auto.rs), so the linear one (PCA's solution) is never
+        // better than the chosen one.
         let chosen_loss = chosen.validation_loss.unwrap();
-        assert!(
-            losses.iter().all(|&l| l >= 0.98 * chosen_loss),
-            "{losses:?}"
-        );
-        assert!(chosen_loss <= losses[0]);
-        assert!(best >= 0.98 * chosen_loss);
+        assert!(chosen_loss <= losses[0], "{losses:?}");
+        assert!(best <= chosen_loss);
         for c in &report.candidates[1..] {
             assert!(c.iterations > 0 && c.iterations <= 40, "{c:?}");
         }
