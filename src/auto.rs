@@ -389,11 +389,11 @@ fn training_config(values: usize, seed: u64) -> TrainConfig {
 /// estimated time does not fit in the budget; cut short by the budget, the model keeps what it
 /// reached.
 ///
-/// Continuing rather than starting again: on development splits none of the quality
-/// comparison uses (digits on five other seeds, scikit-learn's wine, breast-cancer and
-/// diabetes sets; QUALITY.md), it gave lower test errors than training a fresh model on every
-/// row for the full count, in about a third of the time: the full count is often the
-/// iteration limit, not a converged fit.
+/// Continuing rather than starting again: on development splits the quality comparison does
+/// not use (the Wisconsin data and digits on other seeds, scikit-learn's wine, breast-cancer
+/// and diabetes sets; QUALITY.md), it gave lower test errors than training a fresh model on
+/// every row for the full count, with the whole `fit_auto` in about three quarters of the
+/// time on digits: the full count is often the iteration limit, not a converged fit.
 fn refit<F: Float, S: Data<Elem = F>>(
     model: &mut Box<dyn Autoencoder<F>>,
     chosen: &CandidateResult,
