@@ -21,17 +21,13 @@ from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, loa
 from splits import ROOT, load as load_shipped, minmax, write
 
 
-def load_wisconsin():
-    """The Wisconsin features as splits.py reads them, in scikit-learn's shape."""
-    return argparse.Namespace(data=load_shipped("wisconsin")[0])
-
-
+# Each set: a function returning its feature matrix, the code sizes, the seeds.
 SETS = {
-    "wisconsin": (load_wisconsin, [2, 3, 5], range(10, 15)),
-    "digits": (load_digits, [2, 5, 10, 16], range(10, 15)),
-    "wine": (load_wine, [2, 5], range(10, 13)),
-    "cancer30": (load_breast_cancer, [2, 5, 10], range(10, 13)),
-    "diabetes": (load_diabetes, [2, 5], range(10, 13)),
+    "wisconsin": (lambda: load_shipped("wisconsin")[0], [2, 3, 5], range(10, 15)),
+    "digits": (lambda: load_digits().data, [2, 5, 10, 16], range(10, 15)),
+    "wine": (lambda: load_wine().data, [2, 5], range(10, 13)),
+    "cancer30": (lambda: load_breast_cancer().data, [2, 5, 10], range(10, 13)),
+    "diabetes": (lambda: load_diabetes().data, [2, 5], range(10, 13)),
 }
 
 
@@ -42,7 +38,7 @@ def main():
     out = parser.parse_args().out
     entries = []
     for name, (load, ks, seeds) in SETS.items():
-        x = load().data.astype(np.float64)
+        x = load().astype(np.float64)
         for seed in seeds:
             n_test = int(round(0.2 * len(x)))
             order = np.random.default_rng(seed).permutation(len(x))
