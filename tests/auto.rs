@@ -68,9 +68,8 @@ fn the_same_seed_gives_the_same_model() {
 }
 
 /// Rows on a closed curve: one code unit describes them, no single principal axis does.
-#[test]
-fn a_nonlinear_model_wins_on_curved_data() {
-    let x = Array2::from_shape_fn((400, 4), |(i, j)| {
+fn curve() -> Array2<f64> {
+    Array2::from_shape_fn((400, 4), |(i, j)| {
         let t = i as f64 / 400.0 * std::f64::consts::TAU;
         match j {
             0 => t.cos(),
@@ -78,7 +77,12 @@ fn a_nonlinear_model_wins_on_curved_data() {
             2 => (2.0 * t).cos() * 0.5,
             _ => (2.0 * t).sin() * 0.5,
         }
-    });
+    })
+}
+
+#[test]
+fn a_nonlinear_model_wins_on_curved_data() {
+    let x = curve();
     let (_, report) = fit_auto(&x, &AutoConfig::new(2).max_iterations(300)).unwrap();
     assert_ne!(report.chosen, Candidate::Linear, "{report:?}");
     let linear = report.candidates[0].validation_loss.unwrap();
@@ -88,6 +92,31 @@ fn a_nonlinear_model_wins_on_curved_data() {
         .find(|c| c.candidate == report.chosen)
         .unwrap();
     assert!(chosen.validation_loss.unwrap() < 0.5 * linear, "{report:?}");
+}
+
+/// The single layers train only while the deep model does not lead.
+#[test]
+fn the_single_layers_are_skipped_once_the_deep_model_leads() {
+    let x = curve();
+    let (_, report) = fit_auto(&x, &AutoConfig::new(2).max_iterations(300)).unwrap();
+    assert_eq!(report.chosen, Candidate::Deep, "{report:?}");
+    for c in &report.candidates[2..] {
+        assert!(matches!(c.candidate, Candidate::Untied | Candidate::Tied));
+        assert_eq!((c.validation_loss, c.iterations), (None, 0), "{c:?}");
+    }
+    // Listed before the deep model, they train.
+    let order = [
+        Candidate::Linear,
+        Candidate::Untied,
+        Candidate::Tied,
+        Candidate::Deep,
+    ];
+    let config = AutoConfig::new(2).max_iterations(300).candidates(&order);
+    let (_, report) = fit_auto(&x, &config).unwrap();
+    for c in &report.candidates {
+        assert!(c.validation_loss.is_some(), "{c:?}");
+    }
+    assert_eq!(report.chosen, Candidate::Deep, "{report:?}");
 }
 
 #[test]

@@ -172,7 +172,7 @@ def _fit_auto(params, X, verbose, desc):
     chosen = next(c for c in report["candidates"] if c["candidate"] == report["chosen"])
     if verbose:
         for c in report["candidates"]:
-            loss = "skipped (no time left)" if c["validation_loss"] is None else f"{c['validation_loss']:.6g}"
+            loss = "skipped" if c["validation_loss"] is None else f"{c['validation_loss']:.6g}"
             print(f"{desc}: {c['candidate']:>6} {c['layer_sizes']}: validation MSE {loss}", file=sys.stderr)
         print(f"{desc}: chose {report['chosen']}", file=sys.stderr)
     return model, dict(
