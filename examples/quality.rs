@@ -34,6 +34,17 @@ fn read_matrix(path: &Path) -> BoxResult<Array2<f64>> {
     Ok(Array2::from_shape_vec((flat.len() / d.max(1), d), flat)?)
 }
 
+/// Writes `m` as a headerless CSV file.
+fn write_matrix(path: &Path, m: &Array2<f64>) -> BoxResult<()> {
+    let mut text = String::new();
+    for row in m.rows() {
+        let cells: Vec<String> = row.iter().map(f64::to_string).collect();
+        text.push_str(&cells.join(","));
+        text.push('\n');
+    }
+    fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()).into())
+}
+
 fn mean(v: &Array1<f64>) -> f64 {
     v.mean().unwrap_or(f64::NAN)
 }
@@ -105,11 +116,13 @@ fn reconstruction(
     Ok(records)
 }
 
-/// ROC AUC of the crate's detector scores on every anomaly split.
+/// ROC AUC of the crate's detector scores on every anomaly split; with `codes`, each split's
+/// training and test codes and reconstructions are written there too.
 fn anomaly(
     manifest: &Value,
     dir: &Path,
     auto: &dyn Fn(usize) -> AutoConfig,
+    codes: Option<&Path>,
 ) -> BoxResult<Vec<Value>> {
     let mut records = Vec::new();
     for case in manifest["anomaly"]["cases"].as_array().ok_or("no cases")? {
@@ -136,6 +149,14 @@ fn anomaly(
             let start = Instant::now();
             let (model, _) = fit_auto(&train, &auto(k))?;
             let seconds = start.elapsed().as_secs_f64();
+            if let Some(codes) = codes {
+                let stem = format!("{name}_seed{}", file["seed"]);
+                for (part, rows) in [("train", train.view()), ("test", x)] {
+                    let path = |what: &str| codes.join(format!("{stem}_{part}_{what}.csv"));
+                    write_matrix(&path("codes"), &model.encode(rows)?)?;
+                    write_matrix(&path("reconstructions"), &model.reconstruct(rows)?)?;
+                }
+            }
             // The library's detector with each scoring, over the same model.
             let rule = Threshold::Contamination(0.05);
             for (variant, scoring) in [
@@ -194,6 +215,10 @@ struct Args {
     /// `fit_auto` without its refit on every row (`AutoConfig::refit(false)`).
     #[arg(long)]
     no_refit: bool,
+    /// Also write every anomaly split's training and test codes and reconstructions into
+    /// this folder (for `quality/anomaly_scores.py`).
+    #[arg(long)]
+    codes: Option<PathBuf>,
 }
 
 fn main() -> BoxResult<()> {
@@ -220,7 +245,10 @@ fn main() -> BoxResult<()> {
         )?);
     }
     if !skip("anomaly") {
-        records.extend(anomaly(&manifest, dir, &auto)?);
+        if let Some(codes) = &args.codes {
+            fs::create_dir_all(codes).map_err(|e| format!("{}: {e}", codes.display()))?;
+        }
+        records.extend(anomaly(&manifest, dir, &auto, args.codes.as_deref())?);
     }
     let out = dir.join(&args.out);
     fs::write(&out, serde_json::to_string_pretty(&records)?)?;
