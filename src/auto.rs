@@ -152,7 +152,8 @@ impl AutoConfig {
         self
     }
 
-    /// The candidates to try (at least one).
+    /// The candidates to try (at least one), in this order; a single layer listed after the
+    /// deep model is skipped if the deep model leads by then (see [`Candidate::ALL`]).
     pub fn candidates(mut self, candidates: &[Candidate]) -> Self {
         self.candidates = candidates.to_vec();
         self
@@ -223,8 +224,8 @@ pub struct AutoReport {
     pub refitted: bool,
 }
 
-/// Trains the candidates of `config` on a seeded split of `x` and returns the one with the
-/// lowest validation loss (mean squared error; a later candidate must be lower than an earlier
+/// Trains the candidates of `config` on a seeded split of `x` (the single layers only while
+/// the deep model does not lead) and returns the one with the lowest validation loss (mean squared error; a later candidate must be lower than an earlier
 /// one by 2 % and by more than one standard error of the row-by-row differences to replace
 /// it), trained further on every row (see
 /// [`AutoConfig::refit`]), with a report of all of them.
