@@ -316,13 +316,18 @@ pub(crate) fn tanh_in_place<F: Float>(values: &mut [F]) {
 /// [`tanh_in_place`] inside a dispatched context that already knows `FMA`.
 #[inline(always)]
 fn blocks_of_tanh<F: Float, const FMA: bool>(values: &mut [F]) {
-    let block = |b: &mut [F; BLOCK]| {
+    // A function, not a closure: `#[inline(always)]` on a closure bound by `let` is not
+    // stable, and left to itself LLVM may compile a closure outside the dispatched context
+    // (without AVX2 and FMA, calling the library's `fma`), as it did once this body grew.
+    #[inline(always)]
+    fn block<F: Float, const FMA: bool>(b: &mut [F; BLOCK]) {
         if let Some(b) = typed_mut::<F, f64>(b) {
             tanh_block_f64::<FMA>(b);
         } else if let Some(b) = typed_mut::<F, f32>(b) {
             tanh_block_f32::<FMA>(b);
         }
-    };
+    }
+    let block = block::<F, FMA>;
     let mut chunks = values.chunks_exact_mut(BLOCK);
     for chunk in &mut chunks {
         block(chunk.try_into().expect("chunks_exact gives whole blocks"));
