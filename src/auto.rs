@@ -225,10 +225,10 @@ pub struct AutoReport {
 }
 
 /// Trains the candidates of `config` on a seeded split of `x` (the single layers only while
-/// the deep model does not lead) and returns the one with the lowest validation loss (mean squared error; a later candidate must be lower than an earlier
-/// one by 2 % and by more than one standard error of the row-by-row differences to replace
-/// it), trained further on every row (see
-/// [`AutoConfig::refit`]), with a report of all of them.
+/// the deep model does not lead) and returns the one with the lowest validation loss (mean
+/// squared error; a later candidate must be lower than an earlier one by 2 % and by more than
+/// one standard error of the row-by-row differences to replace it), trained further on every
+/// row (see [`AutoConfig::refit`]), with a report of all of them.
 ///
 /// Every candidate has an identity output, so the data need not lie in [0, 1]; scale each
 /// column first (standardise or min-max), as for any model. Training is full-batch L-BFGS

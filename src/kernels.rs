@@ -320,23 +320,22 @@ fn blocks_of_tanh<F: Float, const FMA: bool>(values: &mut [F]) {
     // stable, and left to itself LLVM may compile a closure outside the dispatched context
     // (without AVX2 and FMA, calling the library's `fma`), as it did once this body grew.
     #[inline(always)]
-    fn block<F: Float, const FMA: bool>(b: &mut [F; BLOCK]) {
+    fn tanh_block<F: Float, const FMA: bool>(b: &mut [F; BLOCK]) {
         if let Some(b) = typed_mut::<F, f64>(b) {
             tanh_block_f64::<FMA>(b);
         } else if let Some(b) = typed_mut::<F, f32>(b) {
             tanh_block_f32::<FMA>(b);
         }
     }
-    let block = block::<F, FMA>;
     let mut chunks = values.chunks_exact_mut(BLOCK);
     for chunk in &mut chunks {
-        block(chunk.try_into().expect("chunks_exact gives whole blocks"));
+        tanh_block::<F, FMA>(chunk.try_into().expect("chunks_exact gives whole blocks"));
     }
     let tail = chunks.into_remainder();
     if !tail.is_empty() {
         let mut padded = [F::zero(); BLOCK];
         padded[..tail.len()].copy_from_slice(tail);
-        block(&mut padded);
+        tanh_block::<F, FMA>(&mut padded);
         tail.copy_from_slice(&padded[..tail.len()]);
     }
 }
