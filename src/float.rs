@@ -47,10 +47,15 @@ mod sealed {
             rhs: MatRef<'_, Self>,
             accumulate: bool,
         );
+        /// The sigmoid of every element, by the crate's vectorising kernel (`FMA`: fused
+        /// multiply-adds, see `kernels::with_fma`).
+        fn sigmoid_kernel<const FMA: bool>(values: &mut [Self]);
+        /// `tanh` of every element, likewise.
+        fn tanh_kernel<const FMA: bool>(values: &mut [Self]);
     }
 
     macro_rules! sealed_float {
-        ($t:ty) => {
+        ($t:ty, $sigmoid:ident, $tanh:ident) => {
             impl Sealed for $t {
                 #[inline]
                 fn matmul(
@@ -66,9 +71,17 @@ mod sealed {
                     };
                     faer::linalg::matmul::matmul(dst, accum, lhs, rhs, 1.0, Par::Seq);
                 }
+                #[inline(always)]
+                fn sigmoid_kernel<const FMA: bool>(values: &mut [$t]) {
+                    crate::kernels::$sigmoid::<FMA>(values);
+                }
+                #[inline(always)]
+                fn tanh_kernel<const FMA: bool>(values: &mut [$t]) {
+                    crate::kernels::$tanh::<FMA>(values);
+                }
             }
         };
     }
-    sealed_float!(f32);
-    sealed_float!(f64);
+    sealed_float!(f32, sigmoid_slice_f32, tanh_slice_f32);
+    sealed_float!(f64, sigmoid_slice_f64, tanh_slice_f64);
 }

@@ -7,19 +7,25 @@
 //! from libm by an ulp or two, far below the fixtures' tolerance of `1e-9`.
 //!
 //! The crate's functions are generic over [`Float`]; the kernels are written for `f32` and
-//! `f64` and reached through [`Any`] downcasts of the scratch buffers, which compile to nothing.
+//! `f64` and reached through the sealed trait's methods (`Float::sigmoid_kernel`,
+//! `Float::tanh_kernel`), which compile to a direct call. They loop over plain slices: LLVM
+//! vectorises such a loop across consecutive elements at any vector width, whereas a loop over
+//! fixed blocks of 8 was vectorised across the blocks with AVX-512, by gathers and scatters.
 //!
 //! # Instruction sets
 //!
 //! The kernels, and the crate's own loops that run through [`vectorized`] and [`with_fma`], are
-//! compiled twice: for x86-64-v3 (AVX2 and FMA), used when the CPU has it, and portably (SSE2 on
-//! x86-64). Setting the environment variable `AUTOENCODER_SIMD=portable` makes every run-time
+//! compiled three times: for AVX-512 (x86-64-v4: Intel since Skylake-SP, AMD since Zen 4) and
+//! for x86-64-v3 (AVX2 and FMA), each used when the CPU has it, and portably (SSE2 on x86-64).
+//! The AVX-512 build gives the same bits as the x86-64-v3 one: each element goes through the
+//! same operations, and sums keep their order. The online path ([`with_fma_256`]) stops at
+//! x86-64-v3. Setting the environment variable `AUTOENCODER_SIMD=portable` makes every run-time
 //! choice here take the portable path whatever the CPU, so that tests can check that path on
 //! any machine. The variable is read once, at the first dispatch; other values are ignored.
 //! (faer's matrix products choose their own kernels, which this does not change.)
 //!
 //! The file is long because every kernel exists for `f32` and `f64`, and its tests (a third of
-//! it) check each against the generic formulas on both instruction-set paths.
+//! it) check each against the generic formulas on every instruction-set path.
 
 use std::any::Any;
 use std::sync::OnceLock;
@@ -117,8 +123,8 @@ fn arch() -> pulp::Arch {
     }
 }
 
-/// Runs `f` compiled for the best instruction set the CPU offers (AVX2 and FMA on most x86-64
-/// CPUs), chosen at run time by `pulp`; the portable build targets SSE2 only (and is used
+/// Runs `f` compiled for the best instruction set the CPU offers (AVX-512 or AVX2 and FMA on
+/// most x86-64 CPUs), chosen at run time by `pulp`; the portable build targets SSE2 only (and is used
 /// whatever the CPU with `AUTOENCODER_SIMD=portable`). Functions that `f`
 /// calls vectorise with the wider instructions only where they are inlined into it, hence the
 /// `#[inline(always)]` on the hot paths. Rounding does not change: without explicit `mul_add`
@@ -129,12 +135,43 @@ pub(crate) fn vectorized<R>(f: impl FnOnce() -> R) -> R {
 }
 
 /// Like [`vectorized`], and tells `f` whether fused multiply-adds are available (AVX2 + FMA,
-/// x86-64-v3), so that kernels use `mul_add` only where it is one instruction rather than a
+/// x86-64-v3, or AVX-512), so that kernels use `mul_add` only where it is one instruction rather than a
 /// library call. Fusing changes the last bit of some sums; on a given CPU the result is fixed.
 #[inline(always)]
 pub(crate) fn with_fma<R>(f: impl FnOnce(bool) -> R) -> R {
     #[cfg(target_arch = "x86_64")]
-    if let pulp::Arch::V3(simd) = arch() {
+    match arch() {
+        pulp::Arch::V4(simd) => {
+            return pulp::Simd::vectorize(
+                simd,
+                #[inline(always)]
+                || f(true),
+            );
+        }
+        pulp::Arch::V3(simd) => {
+            return pulp::Simd::vectorize(
+                simd,
+                #[inline(always)]
+                || f(true),
+            );
+        }
+        _ => {}
+    }
+    vectorized(
+        #[inline(always)]
+        || f(false),
+    )
+}
+
+/// Like [`with_fma`], on AVX-512 CPUs too with AVX2 and FMA at most (x86-64-v3): for code
+/// over blocks of 8 elements (the online path), which 512-bit vectors do not speed up and
+/// which LLVM, given AVX-512, vectorises across blocks by gathers and scatters instead.
+#[inline(always)]
+pub(crate) fn with_fma_256<R>(f: impl FnOnce(bool) -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    if let pulp::Arch::V4(_) | pulp::Arch::V3(_) = arch()
+        && let Some(simd) = pulp::x86::V3::try_new()
+    {
         return pulp::Simd::vectorize(
             simd,
             #[inline(always)]
@@ -157,15 +194,18 @@ pub(crate) fn madd<F: num_traits::Float, const FMA: bool>(a: F, b: F, c: F) -> F
 pub(crate) const BLOCK: usize = 8;
 
 macro_rules! float_kernels {
-    ($t:ty, $exp:ident, $sigmoid:ident, $sigmoid_block:ident, $tanh_block:ident, $mse_block:ident, $masked_mse_block:ident) => {
+    ($t:ty, $exp:ident, $sigmoid:ident, $sigmoid_slice:ident, $tanh_slice:ident) => {
         /// The stable two-branch sigmoid with the branch-free exponential.
         #[inline(always)]
         fn $sigmoid<const FMA: bool>(a: $t) -> $t {
             logistic(a, $exp::<FMA>(-a.abs()))
         }
 
+        /// The sigmoid of every element. A plain loop over the slice: LLVM vectorises it
+        /// across consecutive elements at any vector width (a loop over fixed blocks was
+        /// vectorised across blocks with AVX-512, by gathers and scatters, several times slower).
         #[inline(always)]
-        fn $sigmoid_block<const FMA: bool>(values: &mut [$t; BLOCK]) {
+        pub(crate) fn $sigmoid_slice<const FMA: bool>(values: &mut [$t]) {
             for v in values {
                 *v = $sigmoid::<FMA>(*v);
             }
@@ -175,69 +215,17 @@ macro_rules! float_kernels {
         /// within a few units of the last place absolutely (relatively, near 0 the
         /// difference `1 − e` loses digits, where the standard library's `tanh` does not).
         #[inline(always)]
-        fn $tanh_block<const FMA: bool>(values: &mut [$t; BLOCK]) {
+        pub(crate) fn $tanh_slice<const FMA: bool>(values: &mut [$t]) {
             for v in values {
                 let e = $exp::<FMA>(-2.0 * v.abs());
                 *v = ((1.0 - e) / (1.0 + e)).copysign(*v);
             }
         }
-
-        /// MSE of a sigmoid output: logits become `2 (z − x) z (1 − z) · scale`; the squared
-        /// errors are added to `squares`.
-        #[inline(always)]
-        fn $mse_block<const FMA: bool>(
-            logits: &mut [$t; BLOCK],
-            targets: &[$t; BLOCK],
-            scale: $t,
-            squares: &mut [$t; BLOCK],
-        ) {
-            for k in 0..BLOCK {
-                let z = $sigmoid::<FMA>(logits[k]);
-                let (square, delta) = mse_element(targets[k], z, Sigmoid::derivative(z));
-                squares[k] += square;
-                logits[k] = delta * scale;
-            }
-        }
-
-        /// Like the block above for elements where `mask` is 1; where it is 0 the error, and
-        /// so the square and the delta, are zero.
-        #[inline(always)]
-        fn $masked_mse_block<const FMA: bool>(
-            logits: &mut [$t; BLOCK],
-            targets: &[$t; BLOCK],
-            mask: &[$t; BLOCK],
-            scale: $t,
-            squares: &mut [$t; BLOCK],
-        ) {
-            for k in 0..BLOCK {
-                let z = $sigmoid::<FMA>(logits[k]);
-                let (square, delta) = mse_element(targets[k], z, Sigmoid::derivative(z));
-                // The mask is 0 or 1: products with it are exact.
-                squares[k] += square * mask[k];
-                logits[k] = (delta * mask[k]) * scale;
-            }
-        }
     };
 }
 
-float_kernels!(
-    f64,
-    exp_f64,
-    sigmoid_f64,
-    sigmoid_block_f64,
-    tanh_block_f64,
-    mse_block_f64,
-    masked_mse_block_f64
-);
-float_kernels!(
-    f32,
-    exp_f32,
-    sigmoid_f32,
-    sigmoid_block_f32,
-    tanh_block_f32,
-    mse_block_f32,
-    masked_mse_block_f32
-);
+float_kernels!(f64, exp_f64, sigmoid_f64, sigmoid_slice_f64, tanh_slice_f64);
+float_kernels!(f32, exp_f32, sigmoid_f32, sigmoid_slice_f32, tanh_slice_f32);
 
 /// Whether `F` has vectorised kernels (`f32` and `f64` do).
 #[inline(always)]
@@ -250,17 +238,7 @@ fn is<F: 'static, T: 'static>() -> bool {
     std::any::TypeId::of::<F>() == std::any::TypeId::of::<T>()
 }
 
-#[inline(always)]
-fn typed_mut<F: 'static, T: 'static>(block: &mut [F; BLOCK]) -> Option<&mut [T; BLOCK]> {
-    (block as &mut dyn Any).downcast_mut()
-}
-
-#[inline(always)]
-fn typed_ref<F: 'static, T: 'static>(block: &[F; BLOCK]) -> Option<&[T; BLOCK]> {
-    (block as &dyn Any).downcast_ref()
-}
-
-/// Applies the sigmoid to every element of `values` (nothing for a type without kernels).
+/// Applies the sigmoid to every element of `values`.
 #[inline(always)]
 pub(crate) fn sigmoid_in_place<F: Float>(values: &mut [F]) {
     with_fma(
@@ -278,70 +256,23 @@ pub(crate) fn sigmoid_in_place<F: Float>(values: &mut [F]) {
 /// [`sigmoid_in_place`] inside a dispatched context that already knows `FMA`.
 #[inline(always)]
 pub(crate) fn sigmoid_blocks<F: Float, const FMA: bool>(values: &mut [F]) {
-    let mut blocks = values.chunks_exact_mut(BLOCK);
-    for block in &mut blocks {
-        sigmoid_block::<F, FMA>(block.try_into().expect("chunks_exact gives whole blocks"));
-    }
-    let tail = blocks.into_remainder();
-    if !tail.is_empty() {
-        let mut padded = [F::zero(); BLOCK];
-        padded[..tail.len()].copy_from_slice(tail);
-        sigmoid_block::<F, FMA>(&mut padded);
-        tail.copy_from_slice(&padded[..tail.len()]);
-    }
+    F::sigmoid_kernel::<FMA>(values);
 }
 
-/// The sigmoid of one block of [`BLOCK`] values.
-#[inline(always)]
-pub(crate) fn sigmoid_block<F: Float, const FMA: bool>(block: &mut [F; BLOCK]) {
-    if let Some(b) = typed_mut::<F, f64>(block) {
-        sigmoid_block_f64::<FMA>(b);
-    } else if let Some(b) = typed_mut::<F, f32>(block) {
-        sigmoid_block_f32::<FMA>(b);
-    }
-}
-
-/// Applies `tanh` to every element of `values` (nothing for a type without kernels).
+/// Applies `tanh` to every element of `values`.
 #[inline(always)]
 pub(crate) fn tanh_in_place<F: Float>(values: &mut [F]) {
     with_fma(
         #[inline(always)]
         |fma| match fma {
-            true => blocks_of_tanh::<F, true>(values),
-            false => blocks_of_tanh::<F, false>(values),
+            true => F::tanh_kernel::<true>(values),
+            false => F::tanh_kernel::<false>(values),
         },
     )
 }
 
-/// [`tanh_in_place`] inside a dispatched context that already knows `FMA`.
-#[inline(always)]
-fn blocks_of_tanh<F: Float, const FMA: bool>(values: &mut [F]) {
-    // A function, not a closure: `#[inline(always)]` on a closure bound by `let` is not
-    // stable, and left to itself LLVM may compile a closure outside the dispatched context
-    // (without AVX2 and FMA, calling the library's `fma`), as it did once this body grew.
-    #[inline(always)]
-    fn tanh_block<F: Float, const FMA: bool>(b: &mut [F; BLOCK]) {
-        if let Some(b) = typed_mut::<F, f64>(b) {
-            tanh_block_f64::<FMA>(b);
-        } else if let Some(b) = typed_mut::<F, f32>(b) {
-            tanh_block_f32::<FMA>(b);
-        }
-    }
-    let mut chunks = values.chunks_exact_mut(BLOCK);
-    for chunk in &mut chunks {
-        tanh_block::<F, FMA>(chunk.try_into().expect("chunks_exact gives whole blocks"));
-    }
-    let tail = chunks.into_remainder();
-    if !tail.is_empty() {
-        let mut padded = [F::zero(); BLOCK];
-        padded[..tail.len()].copy_from_slice(tail);
-        tanh_block::<F, FMA>(&mut padded);
-        tail.copy_from_slice(&padded[..tail.len()]);
-    }
-}
-
 /// MSE output delta of a sigmoid output (see [`crate::Loss`]): replaces `logits` by `∂L/∂a2`
-/// and returns the mean loss over all elements. Only for types with kernels.
+/// and returns the mean loss over all elements.
 #[inline(always)]
 pub(crate) fn mse_sigmoid_delta<F: Float>(logits: &mut [F], targets: &[F], scale: F) -> F {
     with_fma(
@@ -356,7 +287,9 @@ pub(crate) fn mse_sigmoid_delta<F: Float>(logits: &mut [F], targets: &[F], scale
     )
 }
 
-/// [`mse_sigmoid_delta`] inside a dispatched context that already knows `FMA`.
+/// [`mse_sigmoid_delta`] inside a dispatched context that already knows `FMA`: the sigmoid
+/// of every logit, then block by block the deltas `2 (z − x) z (1 − z) · scale`, the squared
+/// errors added lane by lane across blocks, then as a tree.
 #[inline(always)]
 pub(crate) fn mse_sigmoid_blocks<F: Float, const FMA: bool>(
     logits: &mut [F],
@@ -364,53 +297,43 @@ pub(crate) fn mse_sigmoid_blocks<F: Float, const FMA: bool>(
     scale: F,
 ) -> F {
     debug_assert_eq!(logits.len(), targets.len());
+    F::sigmoid_kernel::<FMA>(logits);
     let mut acc = [F::zero(); BLOCK];
     let mut blocks = logits.chunks_exact_mut(BLOCK);
     let mut target_blocks = targets.chunks_exact(BLOCK);
-    for (a2, x) in (&mut blocks).zip(&mut target_blocks) {
-        let a2 = a2.try_into().expect("chunks_exact gives whole blocks");
+    for (z, x) in (&mut blocks).zip(&mut target_blocks) {
+        let z = z.try_into().expect("chunks_exact gives whole blocks");
         let x = x.try_into().expect("chunks_exact gives whole blocks");
-        mse_block::<F, FMA>(a2, x, scale, &mut acc);
+        mse_block(z, x, scale, &mut acc);
     }
     let tail = blocks.into_remainder();
     let mut tail_sum = F::zero();
     if !tail.is_empty() {
-        let (mut a2, mut x) = ([F::zero(); BLOCK], [F::zero(); BLOCK]);
+        let (mut z, mut x) = ([F::zero(); BLOCK], [F::zero(); BLOCK]);
         let mut squares = [F::zero(); BLOCK];
-        a2[..tail.len()].copy_from_slice(tail);
+        z[..tail.len()].copy_from_slice(tail);
         x[..tail.len()].copy_from_slice(target_blocks.remainder());
-        mse_block::<F, FMA>(&mut a2, &x, scale, &mut squares);
-        tail.copy_from_slice(&a2[..tail.len()]);
+        mse_block(&mut z, &x, scale, &mut squares);
+        tail.copy_from_slice(&z[..tail.len()]);
         tail_sum = squares[..tail.len()].iter().fold(F::zero(), |s, &v| s + v);
     }
     (sum_tree(&acc) + tail_sum) * scale
 }
 
+/// One block of sigmoid outputs `z` becomes the MSE deltas `2 (z − x) z (1 − z) · scale`;
+/// the squared errors are added to `squares`.
 #[inline(always)]
-fn mse_block<F: Float, const FMA: bool>(
-    a2: &mut [F; BLOCK],
-    x: &[F; BLOCK],
-    scale: F,
-    squares: &mut [F; BLOCK],
-) {
-    if let (Some(a2), Some(x), Some(sq)) = (
-        typed_mut::<F, f64>(a2),
-        typed_ref::<F, f64>(x),
-        typed_mut::<F, f64>(squares),
-    ) {
-        mse_block_f64::<FMA>(a2, x, scale.as_f64(), sq);
-    } else if let (Some(a2), Some(x), Some(sq)) = (
-        typed_mut::<F, f32>(a2),
-        typed_ref::<F, f32>(x),
-        typed_mut::<F, f32>(squares),
-    ) {
-        mse_block_f32::<FMA>(a2, x, scale.as_f64() as f32, sq);
+fn mse_block<F: Float>(z: &mut [F; BLOCK], x: &[F; BLOCK], scale: F, squares: &mut [F; BLOCK]) {
+    for k in 0..BLOCK {
+        let (square, delta) = mse_element(x[k], z[k], Sigmoid::derivative(z[k]));
+        squares[k] += square;
+        z[k] = delta * scale;
     }
 }
 
 /// [`mse_sigmoid_blocks`] over whole blocks of a padded row: only the elements where `mask` is
 /// 1 count (the row's length is a run-time value, `N` a multiple of [`BLOCK`]); elsewhere the
-/// delta is zero. The squares are added lane by lane across blocks, then as a tree.
+/// error, and so the square and the delta, are zero.
 #[inline(always)]
 pub(crate) fn masked_mse_sigmoid<F: Float, const FMA: bool, const N: usize>(
     logits: &mut [F; N],
@@ -418,25 +341,17 @@ pub(crate) fn masked_mse_sigmoid<F: Float, const FMA: bool, const N: usize>(
     mask: &[F; N],
     scale: F,
 ) -> F {
+    F::sigmoid_kernel::<FMA>(logits);
     let mut squares = [F::zero(); BLOCK];
-    let (logit_blocks, _) = logits.as_chunks_mut::<BLOCK>();
+    let (z_blocks, _) = logits.as_chunks_mut::<BLOCK>();
     let (target_blocks, _) = targets.as_chunks::<BLOCK>();
     let (mask_blocks, _) = mask.as_chunks::<BLOCK>();
-    for ((a2, x), m) in logit_blocks.iter_mut().zip(target_blocks).zip(mask_blocks) {
-        if let (Some(a2), Some(x), Some(m), Some(sq)) = (
-            typed_mut::<F, f64>(a2),
-            typed_ref::<F, f64>(x),
-            typed_ref::<F, f64>(m),
-            typed_mut::<F, f64>(&mut squares),
-        ) {
-            masked_mse_block_f64::<FMA>(a2, x, m, scale.as_f64(), sq);
-        } else if let (Some(a2), Some(x), Some(m), Some(sq)) = (
-            typed_mut::<F, f32>(a2),
-            typed_ref::<F, f32>(x),
-            typed_ref::<F, f32>(m),
-            typed_mut::<F, f32>(&mut squares),
-        ) {
-            masked_mse_block_f32::<FMA>(a2, x, m, scale.as_f64() as f32, sq);
+    for ((z, x), m) in z_blocks.iter_mut().zip(target_blocks).zip(mask_blocks) {
+        for k in 0..BLOCK {
+            let (square, delta) = mse_element(x[k], z[k], Sigmoid::derivative(z[k]));
+            // The mask is 0 or 1: products with it are exact.
+            squares[k] += square * m[k];
+            z[k] = (delta * m[k]) * scale;
         }
     }
     sum_tree(&squares) * scale
@@ -647,7 +562,7 @@ mod tests {
     }
 
     /// The vectorised tanh against the standard library's, on every path this CPU can take
-    /// (portable with and without fused multiply-adds, and x86-64-v3): `exp` within 2 ulps
+    /// (portable with and without fused multiply-adds, x86-64-v3 and AVX-512): `exp` within 2 ulps
     /// (`exp_is_within_two_ulps_of_libm`) and the three roundings of `(1 − e) / (1 + e)` give
     /// at most 6ε of 1 absolutely, allowed as 8ε; odd exactly (a sign copy); ±1 beyond the
     /// clamps; NaN stays NaN.
@@ -661,8 +576,8 @@ mod tests {
             for fma in [false, true] {
                 let mut y = a.clone();
                 match fma {
-                    true => blocks_of_tanh::<F, true>(&mut y),
-                    false => blocks_of_tanh::<F, false>(&mut y),
+                    true => F::tanh_kernel::<true>(&mut y),
+                    false => F::tanh_kernel::<false>(&mut y),
                 }
                 runs.push(y);
             }
@@ -673,6 +588,14 @@ mod tests {
                 y
             }) {
                 runs.push(v3);
+            }
+            #[cfg(target_arch = "x86_64")]
+            if let Some(v4) = on_v4(|| {
+                let mut y = a.clone();
+                tanh_in_place(&mut y);
+                y
+            }) {
+                runs.push(v4);
             }
             for y in &runs {
                 for (&x, &y) in a.iter().zip(y) {
@@ -834,6 +757,75 @@ mod tests {
     #[cfg(target_arch = "x86_64")]
     fn v3_and_portable_kernels_agree_f32() {
         v3_and_portable_agree::<f32>(f64::from(f32::EPSILON));
+    }
+
+    /// Runs `f` in the AVX-512 (x86-64-v4) context the crate dispatches to, or returns
+    /// `None` on a CPU without it.
+    #[cfg(target_arch = "x86_64")]
+    fn on_v4<R>(f: impl FnOnce() -> R) -> Option<R> {
+        let simd = pulp::x86::V4::try_new()?;
+        Some(pulp::Simd::vectorize(simd, f))
+    }
+
+    /// The kernels compiled for AVX-512 give the same bits as for x86-64-v3, with and without
+    /// fused multiply-adds: each element goes through the same operations, and the squared
+    /// errors are added in the same lane order, whatever the vector width. A CPU without
+    /// AVX-512 has nothing to compare.
+    #[cfg(target_arch = "x86_64")]
+    fn v4_and_v3_agree<F: Float>() {
+        const N: usize = 208;
+        let to_f = |v: &[f64]| v.iter().map(|&x| F::cast(x)).collect::<Vec<F>>();
+        let (a, x) = (to_f(&logits()), to_f(&targets(logits().len())));
+        let scale = F::cast(1.0 / a.len() as f64);
+        let row =
+            |v: &[F]| -> [F; N] { std::array::from_fn(|k| v.get(k).copied().unwrap_or(F::zero())) };
+        let mask: [F; N] = std::array::from_fn(|k| if k < 203 { F::one() } else { F::zero() });
+        let bits = |v: &[F]| v.iter().map(|x| x.as_f64().to_bits()).collect::<Vec<_>>();
+        // Every kernel's outputs and losses as bits, without and with fused multiply-adds.
+        let run = || {
+            let mut out = Vec::new();
+            for fma in [false, true] {
+                let (mut sigmoid, mut tanh, mut delta, mut masked) =
+                    (a.clone(), a.clone(), a.clone(), row(&a));
+                let losses = if fma {
+                    sigmoid_blocks::<F, true>(&mut sigmoid);
+                    F::tanh_kernel::<true>(&mut tanh);
+                    [
+                        mse_sigmoid_blocks::<F, true>(&mut delta, &x, scale),
+                        masked_mse_sigmoid::<F, true, N>(&mut masked, &row(&x), &mask, scale),
+                    ]
+                } else {
+                    sigmoid_blocks::<F, false>(&mut sigmoid);
+                    F::tanh_kernel::<false>(&mut tanh);
+                    [
+                        mse_sigmoid_blocks::<F, false>(&mut delta, &x, scale),
+                        masked_mse_sigmoid::<F, false, N>(&mut masked, &row(&x), &mask, scale),
+                    ]
+                };
+                for v in [&sigmoid[..], &tanh, &delta, &masked, &losses] {
+                    out.push(bits(v));
+                }
+            }
+            out
+        };
+        let (Some(v4), Some(v3)) = (on_v4(run), on_v3(run)) else {
+            eprintln!("no AVX-512 on this CPU: x86-64-v3 is the widest path");
+            return;
+        };
+        assert_eq!(v4.len(), 10);
+        for (k, (v4, v3)) in v4.iter().zip(&v3).enumerate() {
+            assert_eq!(
+                v4, v3,
+                "output {k}: sigmoid, tanh, delta, masked delta, losses; twice"
+            );
+        }
+    }
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn v4_and_v3_kernels_agree_bit_for_bit() {
+        v4_and_v3_agree::<f64>();
+        v4_and_v3_agree::<f32>();
     }
 
     #[test]

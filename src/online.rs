@@ -46,7 +46,7 @@ pub(crate) fn sgd_epoch<F: Float, A: Activation, O: Activation>(
 ) -> Result<F, usize> {
     let n_inputs = params.2.len();
     debug_assert!(fits(n_inputs, params.1.len()));
-    kernels::with_fma(
+    kernels::with_fma_256(
         #[inline(always)]
         |fma| match (n_inputs <= BLOCK, fma) {
             (true, true) => Padded::<F, BLOCK>::load(params, velocity)
@@ -180,7 +180,7 @@ impl<'a, F: Float, const N: usize> Padded<'a, F, N> {
             *y = bias + dot::<F, FMA, N>(w_row, x);
         }
         if A::LOGISTIC {
-            kernels::sigmoid_block::<F, FMA>(&mut hidden);
+            F::sigmoid_kernel::<FMA>(&mut hidden);
         } else {
             A::apply_in_place(&mut hidden[..h]);
         }
