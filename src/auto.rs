@@ -238,9 +238,9 @@ pub struct AutoReport {
 /// Every candidate has an identity output, so the data need not lie in [0, 1]; scale each
 /// column first (standardise or min-max), as for any model. Training is full-batch L-BFGS
 /// ([`Optimizer::lbfgs`]) with a weight decay of 1e-6 and early stopping on the validation
-/// rows: no learning rate, batch size or epoch count to tune. Above about a million training values (rows × columns) it is
-/// Adam instead (learning rate 1e-3, batches of 32 rows, a tenth of the inputs masked in each
-/// batch as a regulariser), still with early stopping.
+/// rows: no learning rate, batch size or epoch count to tune. Above about a million training
+/// values (rows × columns) it is Adam instead (learning rate 1e-3, batches of 32 rows, a tenth
+/// of the inputs masked in each batch as a regulariser), still with early stopping.
 ///
 /// # Errors
 /// [`Error::EmptyInput`] for no rows; [`Error::NonFiniteInput`]; [`Error::InvalidParameter`]

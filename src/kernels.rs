@@ -124,9 +124,9 @@ fn arch() -> pulp::Arch {
 }
 
 /// Runs `f` compiled for the best instruction set the CPU offers (AVX-512 or AVX2 and FMA on
-/// most x86-64 CPUs), chosen at run time by `pulp`; the portable build targets SSE2 only (and is used
-/// whatever the CPU with `AUTOENCODER_SIMD=portable`). Functions that `f`
-/// calls vectorise with the wider instructions only where they are inlined into it, hence the
+/// most x86-64 CPUs), chosen at run time by `pulp`; the portable build targets SSE2 only (and
+/// is used whatever the CPU with `AUTOENCODER_SIMD=portable`). Functions that `f` calls
+/// vectorise with the wider instructions only where they are inlined into it, hence the
 /// `#[inline(always)]` on the hot paths. Rounding does not change: without explicit `mul_add`
 /// LLVM does not fuse multiplications and additions.
 #[inline(always)]
@@ -135,8 +135,9 @@ pub(crate) fn vectorized<R>(f: impl FnOnce() -> R) -> R {
 }
 
 /// Like [`vectorized`], and tells `f` whether fused multiply-adds are available (AVX2 + FMA,
-/// x86-64-v3, or AVX-512), so that kernels use `mul_add` only where it is one instruction rather than a
-/// library call. Fusing changes the last bit of some sums; on a given CPU the result is fixed.
+/// x86-64-v3, or AVX-512), so that kernels use `mul_add` only where it is one instruction
+/// rather than a library call. Fusing changes the last bit of some sums; on a given CPU the
+/// result is fixed.
 #[inline(always)]
 pub(crate) fn with_fma<R>(f: impl FnOnce(bool) -> R) -> R {
     #[cfg(target_arch = "x86_64")]
