@@ -246,18 +246,12 @@ pub(crate) fn sigmoid_in_place<F: Float>(values: &mut [F]) {
         #[inline(always)]
         |fma| {
             if fma {
-                sigmoid_blocks::<F, true>(values)
+                F::sigmoid_kernel::<true>(values)
             } else {
-                sigmoid_blocks::<F, false>(values)
+                F::sigmoid_kernel::<false>(values)
             }
         },
     )
-}
-
-/// [`sigmoid_in_place`] inside a dispatched context that already knows `FMA`.
-#[inline(always)]
-pub(crate) fn sigmoid_blocks<F: Float, const FMA: bool>(values: &mut [F]) {
-    F::sigmoid_kernel::<FMA>(values);
 }
 
 /// Applies `tanh` to every element of `values`.
@@ -671,11 +665,11 @@ mod tests {
         let bits = |v: &[F]| v.iter().map(|x| x.as_f64().to_bits()).collect::<Vec<_>>();
 
         let mut portable = a.clone();
-        sigmoid_blocks::<F, false>(&mut portable);
+        F::sigmoid_kernel::<false>(&mut portable);
         let Some((v3_plain, v3_fused)) = on_v3(|| {
             let (mut plain, mut fused) = (a.clone(), a.clone());
-            sigmoid_blocks::<F, false>(&mut plain);
-            sigmoid_blocks::<F, true>(&mut fused);
+            F::sigmoid_kernel::<false>(&mut plain);
+            F::sigmoid_kernel::<true>(&mut fused);
             (plain, fused)
         }) else {
             eprintln!("no x86-64-v3 on this CPU: only the portable path exists");
@@ -789,14 +783,14 @@ mod tests {
                 let (mut sigmoid, mut tanh, mut delta, mut masked) =
                     (a.clone(), a.clone(), a.clone(), row(&a));
                 let losses = if fma {
-                    sigmoid_blocks::<F, true>(&mut sigmoid);
+                    F::sigmoid_kernel::<true>(&mut sigmoid);
                     F::tanh_kernel::<true>(&mut tanh);
                     [
                         mse_sigmoid_blocks::<F, true>(&mut delta, &x, scale),
                         masked_mse_sigmoid::<F, true, N>(&mut masked, &row(&x), &mask, scale),
                     ]
                 } else {
-                    sigmoid_blocks::<F, false>(&mut sigmoid);
+                    F::sigmoid_kernel::<false>(&mut sigmoid);
                     F::tanh_kernel::<false>(&mut tanh);
                     [
                         mse_sigmoid_blocks::<F, false>(&mut delta, &x, scale),
