@@ -26,9 +26,9 @@ where
 /// Applies `A` to every element, with the vectorised sigmoid or tanh where there is one.
 #[inline(always)]
 pub(crate) fn activate_in_place<F: Float, A: Activation>(values: &mut [F]) {
-    if A::LOGISTIC && kernels::has_kernels::<F>() {
+    if A::LOGISTIC {
         kernels::sigmoid_in_place(values);
-    } else if A::TANH && kernels::has_kernels::<F>() {
+    } else if A::TANH {
         kernels::tanh_in_place(values);
     } else {
         A::apply_in_place(values);

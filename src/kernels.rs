@@ -228,17 +228,6 @@ macro_rules! float_kernels {
 float_kernels!(f64, exp_f64, sigmoid_f64, sigmoid_slice_f64, tanh_slice_f64);
 float_kernels!(f32, exp_f32, sigmoid_f32, sigmoid_slice_f32, tanh_slice_f32);
 
-/// Whether `F` has vectorised kernels (`f32` and `f64` do).
-#[inline(always)]
-pub(crate) fn has_kernels<F: Float>() -> bool {
-    is::<F, f64>() || is::<F, f32>()
-}
-
-#[inline(always)]
-fn is<F: 'static, T: 'static>() -> bool {
-    std::any::TypeId::of::<F>() == std::any::TypeId::of::<T>()
-}
-
 /// Applies the sigmoid to every element of `values`.
 #[inline(always)]
 pub(crate) fn sigmoid_in_place<F: Float>(values: &mut [F]) {

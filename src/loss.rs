@@ -89,7 +89,7 @@ pub(crate) fn output_delta_scaled<F: Float, O: Activation>(
     scale: F,
 ) -> F {
     debug_assert_eq!(logits.len(), targets.len());
-    if loss == Loss::Mse && O::LOGISTIC && kernels::has_kernels::<F>() {
+    if loss == Loss::Mse && O::LOGISTIC {
         return kernels::mse_sigmoid_delta(logits, targets, scale);
     }
     summed_output_delta::<F, O>(loss, logits, targets, scale)
