@@ -15,7 +15,16 @@ the anomaly class):
 * sum of medians: reconstruction error and code kNN mean 5, each over its median on the
   training rows (a training row's code distance leaves the row itself out), added;
 * code Mahalanobis: the squared Mahalanobis distance of the code from the training codes' mean;
-* distance to the mean: the Euclidean distance of the row from the training rows' mean.
+* distance to the mean: the Euclidean distance of the row from the training rows' mean;
+* code+residual kNN mean 5: code kNN mean 5 in the code space with one more coordinate, the
+  row's reconstruction residual (its norm), so that a row far from the model's surface is far;
+* standardised code kNN mean 5: each code unit divided by its standard deviation on the
+  training rows first;
+* rank sum: the ranks of the reconstruction error and of code kNN mean 5 among the test rows,
+  added;
+* code kNN mean √n: the mean over the √n nearest training codes (n training rows, at least 5);
+* IsolationForest on codes / on inputs: scikit-learn's at its defaults (seeded as the split),
+  fitted on the training codes or the training rows (no model).
 """
 import argparse
 import json
@@ -23,6 +32,8 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+from scipy.stats import rankdata
+from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,8 +54,8 @@ def sorted_distances(queries, reference, leave_out_self=False):
     return np.sort(distances, axis=1)
 
 
-def scores(train, test, codes):
-    """Every score of the test rows, by name."""
+def scores(train, test, codes, seed):
+    """Every score of the test rows, by name (`seed` seeds the isolation forests)."""
     train_codes, train_rec, test_codes, test_rec = codes
     out = {}
     errors = ((test - test_rec) ** 2).mean(1)
@@ -65,6 +76,19 @@ def scores(train, test, codes):
     offsets = test_codes - centre
     out["code Mahalanobis"] = np.einsum("ij,jk,ik->i", offsets, np.linalg.inv(covariance), offsets)
     out["distance to the mean"] = np.sqrt(((test - train.mean(0)) ** 2).sum(1))
+    residual = np.sqrt(((test - test_rec) ** 2).sum(1))[:, None]
+    train_residual = np.sqrt(((train - train_rec) ** 2).sum(1))[:, None]
+    out["code+residual kNN mean 5"] = sorted_distances(
+        np.hstack([test_codes, residual]), np.hstack([train_codes, train_residual]))[:, :5].mean(1)
+    mean, deviation = train_codes.mean(0), train_codes.std(0) + 1e-12
+    out["standardised code kNN mean 5"] = sorted_distances(
+        (test_codes - mean) / deviation, (train_codes - mean) / deviation)[:, :5].mean(1)
+    out["rank sum"] = rankdata(errors) + rankdata(out["code kNN mean 5"])
+    root = max(5, round(np.sqrt(len(train_codes))))
+    out["code kNN mean √n"] = code[:, :root].mean(1)
+    forest = IsolationForest(random_state=seed)
+    out["IsolationForest on codes"] = -forest.fit(train_codes).score_samples(test_codes)
+    out["IsolationForest on inputs"] = -forest.fit(train).score_samples(test)
     return out
 
 
@@ -87,7 +111,7 @@ def main():
             stem = f"{case['case']}_seed{split['seed']}"
             codes = [read(args.codes / f"{stem}_{part}_{what}.csv")
                      for part in ("train", "test") for what in ("codes", "reconstructions")]
-            for name, score in scores(train, x, codes).items():
+            for name, score in scores(train, x, codes, split["seed"]).items():
                 aucs[name][case["group"]].append(roc_auc_score(labels, score))
     groups = sorted({g for by_group in aucs.values() for g in by_group})
     print("| score | " + " | ".join(groups) + " |")
