@@ -95,9 +95,11 @@ pub(crate) fn output_delta_scaled<F: Float, O: Activation>(
     summed_output_delta::<F, O>(loss, logits, targets, scale)
 }
 
-/// The general case of [`output_delta_scaled`], in blocks with one partial sum per lane so
-/// that the loop vectorises. Not inlined: the online path's per-sample step, which takes the
-/// fused kernel for the sigmoid, stays as small as it was.
+/// The general case of [`output_delta_scaled`]. Not inlined: the online path's per-sample
+/// step, which takes the fused kernel for the sigmoid, stays as small as it was.
+///
+/// The loss is matched once, outside the loop: with the match inside, the cross-entropy's
+/// `exp` and `ln_1p` calls kept the squared error's loop scalar as well.
 #[inline(never)]
 fn summed_output_delta<F: Float, O: Activation>(
     loss: Loss,
@@ -105,34 +107,67 @@ fn summed_output_delta<F: Float, O: Activation>(
     targets: &[F],
     scale: F,
 ) -> F {
-    let mut sums = [F::zero(); kernels::BLOCK];
-    let mut tail_sum = F::zero();
-    let element = |a2: &mut F, x: F| {
-        let z = O::apply(*a2);
-        let (value, grad) = loss.element::<F, O>(x, *a2, z);
-        *a2 = grad * scale;
-        value
-    };
+    match loss {
+        Loss::Mse => summed_by_lane::<F, O>(logits, targets, scale, |x, a2, z| {
+            Loss::Mse.element::<F, O>(x, a2, z)
+        }),
+        Loss::BinaryCrossEntropy => summed_by_lane::<F, O>(logits, targets, scale, |x, a2, z| {
+            Loss::BinaryCrossEntropy.element::<F, O>(x, a2, z)
+        }),
+    }
+}
+
+/// [`summed_output_delta`] for one loss, `loss_element(x, a2, z)` giving an element's loss and
+/// gradient: in fixed blocks with one partial sum per lane, so that the loop vectorises.
+#[inline(always)]
+fn summed_by_lane<F: Float, O: Activation>(
+    logits: &mut [F],
+    targets: &[F],
+    scale: F,
+    loss_element: impl Fn(F, F, F) -> (F, F),
+) -> F {
+    // Everything moves into the closure, and each block goes through a function with the
+    // blocks as separate arguments: with references captured, the compiler could not tell
+    // the logits from `scale` and the sums, read them again after every store, and kept the
+    // loop scalar.
     kernels::vectorized(
         #[inline(always)]
-        || {
-            let mut blocks = logits.chunks_exact_mut(kernels::BLOCK);
-            let mut target_blocks = targets.chunks_exact(kernels::BLOCK);
-            for (a2, x) in (&mut blocks).zip(&mut target_blocks) {
-                for ((sum, a2), &x) in sums.iter_mut().zip(a2).zip(x) {
-                    *sum += element(a2, x);
-                }
+        move || {
+            let element = |a2: F, x: F| {
+                let (value, grad) = loss_element(x, a2, O::apply(a2));
+                (value, grad * scale)
+            };
+            let mut sums = [F::zero(); kernels::BLOCK];
+            let (blocks, tail) = logits.as_chunks_mut::<{ kernels::BLOCK }>();
+            let (target_blocks, target_tail) = targets.as_chunks::<{ kernels::BLOCK }>();
+            for (a2, x) in blocks.iter_mut().zip(target_blocks) {
+                block_by_lane(a2, x, &mut sums, &element);
             }
-            for (a2, &x) in blocks
-                .into_remainder()
-                .iter_mut()
-                .zip(target_blocks.remainder())
-            {
-                tail_sum += element(a2, x);
+            let mut tail_sum = F::zero();
+            for (a2, &x) in tail.iter_mut().zip(target_tail) {
+                let value;
+                (value, *a2) = element(*a2, x);
+                tail_sum += value;
             }
+            (kernels::sum_tree(&sums) + tail_sum) * scale
         },
-    );
-    (kernels::sum_tree(&sums) + tail_sum) * scale
+    )
+}
+
+/// One block of [`summed_by_lane`]: `element(a2, x)` gives each element's loss, added to its
+/// lane's sum, and its scaled gradient, which replaces the logit.
+#[inline(always)]
+fn block_by_lane<F: Float>(
+    a2: &mut [F; kernels::BLOCK],
+    x: &[F; kernels::BLOCK],
+    sums: &mut [F; kernels::BLOCK],
+    element: &impl Fn(F, F) -> (F, F),
+) {
+    for k in 0..kernels::BLOCK {
+        let value;
+        (value, a2[k]) = element(a2[k], x[k]);
+        sums[k] += value;
+    }
 }
 
 #[cfg(test)]
@@ -169,6 +204,41 @@ mod tests {
         let z = Sigmoid::apply(-800.0_f64);
         let (value, _) = Loss::BinaryCrossEntropy.element::<f64, Sigmoid>(1.0, -800.0, z);
         assert_abs_diff_eq!(value, 800.0, epsilon = 1e-12);
+    }
+
+    /// Every length (whole blocks and a tail), both losses, three outputs: each gradient is
+    /// the element formula's, bit for bit, and the loss is the mean of the element losses.
+    fn deltas_follow_the_element_formula<O: Activation>(loss: Loss) {
+        for n in 0..=40 {
+            let logits: Vec<f64> = (0..n).map(|i| (i as f64 * 0.37).sin() * 2.0).collect();
+            let targets: Vec<f64> = (0..n)
+                .map(|i| (i as f64 * 0.11).cos() * 0.5 + 0.5)
+                .collect();
+            let mut deltas = logits.clone();
+            let mean = output_delta::<f64, O>(loss, &mut deltas, &targets);
+            let scale = 1.0 / n as f64;
+            let mut total = 0.0;
+            for ((&a2, &x), &delta) in logits.iter().zip(&targets).zip(&deltas) {
+                let (value, grad) = loss.element::<f64, O>(x, a2, O::apply(a2));
+                assert_eq!(
+                    delta.to_bits(),
+                    (grad * scale).to_bits(),
+                    "{loss:?}, n = {n}"
+                );
+                total += value;
+            }
+            if n > 0 {
+                assert_abs_diff_eq!(mean, total * scale, epsilon = 1e-14 * total.abs().max(1.0));
+            }
+        }
+    }
+
+    #[test]
+    fn deltas_follow_the_element_formula_for_every_length() {
+        use crate::activation::Tanh;
+        deltas_follow_the_element_formula::<Identity>(Loss::Mse);
+        deltas_follow_the_element_formula::<Tanh>(Loss::Mse);
+        deltas_follow_the_element_formula::<Sigmoid>(Loss::BinaryCrossEntropy);
     }
 
     #[test]
