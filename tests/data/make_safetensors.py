@@ -1,4 +1,4 @@
-"""Writes the safetensors fixtures that tests/safetensors_io.rs imports.
+"""Writes the safetensors fixtures that tests/interface/safetensors_io.rs imports.
 
 Run from the repository root with Python's `safetensors` and `numpy` packages:
 

@@ -7,7 +7,7 @@ use autoencoder::{
 };
 use ndarray::{Array2, array};
 
-mod serde_common;
+use crate::serde_common;
 
 /// A named model and scaler to put in a pipeline.
 type Case = (&'static str, Box<dyn Autoencoder<f64>>, Option<Scaler<f64>>);

@@ -9,9 +9,9 @@ use autoencoder::{
 use ndarray::{Array2, s};
 
 #[cfg(feature = "serde")]
-mod serde_common;
+use crate::serde_common;
 
-/// Five-point stencil, as in `tests/stacked.rs`: truncation ~h⁴ (1e-12), round-off ~1e-14.
+/// Five-point stencil, as in `tests/interface/stacked.rs`: truncation ~h⁴ (1e-12), round-off ~1e-14.
 const STEP: f64 = 1e-3;
 const MAX_RELATIVE_ERROR: f64 = 1e-6;
 const FLOOR: f64 = 1e-8;

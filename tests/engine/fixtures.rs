@@ -5,7 +5,7 @@
 //! parameters. They were computed by an independent numpy implementation and cross-checked with
 //! PyTorch.
 
-mod common;
+use crate::common;
 
 use autoencoder::datasets::breast_cancer_wisconsin;
 use autoencoder::{

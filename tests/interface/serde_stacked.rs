@@ -5,7 +5,7 @@ use autoencoder::datasets::breast_cancer_wisconsin;
 use autoencoder::{Error, StackedAutoencoder, Tanh, TrainConfig, VanillaAutoencoder};
 use serde_common::edit;
 
-mod serde_common;
+use crate::serde_common;
 
 fn trained() -> StackedAutoencoder<f64> {
     let x = breast_cancer_wisconsin().features;

@@ -1,6 +1,6 @@
 //! The untied model: its gradient against finite differences for every activation × loss,
 //! its initialisation, constructors, checks, files, resumption and use through the shared
-//! interfaces. Its reference runs are in `tests/deep.rs`.
+//! interfaces. Its reference runs are in `tests/engine/deep.rs`.
 
 use autoencoder::{
     Activation, AnomalyDetector, Autoencoder, Error, Identity, Loss, Noise, Optimizer, Relu,

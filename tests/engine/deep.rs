@@ -3,7 +3,7 @@
 //! then `fit`) and two stacked tied models (`StackedAutoencoder::from_levels` then `fit`,
 //! end-to-end fine-tuning).
 
-mod common;
+use crate::common;
 
 use autoencoder::datasets::breast_cancer_wisconsin;
 use autoencoder::{

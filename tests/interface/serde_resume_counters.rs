@@ -10,7 +10,7 @@ use autoencoder::{
 use ndarray::Array2;
 use serde_json::{Value, json};
 
-mod serde_common;
+use crate::serde_common;
 
 fn data() -> Array2<f64> {
     breast_cancer_wisconsin().features

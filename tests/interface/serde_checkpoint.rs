@@ -7,7 +7,7 @@ use autoencoder::{
     VanillaAutoencoder,
 };
 
-mod serde_common;
+use crate::serde_common;
 
 fn temp(name: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(format!("{name}-{}.json", std::process::id()))

@@ -2,7 +2,7 @@
 //! sparsity, contractive penalty with BCE, tanh hidden with identity output) through the public
 //! API, in f64, within 1e-9.
 
-mod common;
+use crate::common;
 
 use autoencoder::datasets::breast_cancer_wisconsin;
 use autoencoder::{

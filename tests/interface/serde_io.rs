@@ -11,7 +11,7 @@ use autoencoder::{
 use ndarray::{Array1, Array2};
 use proptest::prelude::*;
 
-mod serde_common;
+use crate::serde_common;
 
 /// A fresh, empty folder for one test, removed when dropped.
 struct TempDir(PathBuf);
