@@ -75,9 +75,21 @@ impl Noise {
         match *self {
             Noise::None => {}
             Noise::Masking { fraction } => {
-                for v in inputs {
-                    if unit_uniform(rng) < fraction {
-                        *v = F::zero();
+                // An element is masked when the uniform draw `m·2⁻⁵³` from the top 53 bits `m`
+                // of one `next_u64` output is below `fraction`, compared as integers:
+                // m·2⁻⁵³ < fraction ⟺ m < ⌈fraction·2⁵³⌉ (both sides exact), without a
+                // conversion and without a branch the random outcome mispredicts.
+                let threshold = (fraction * UNIT_SCALE).ceil() as u64;
+                // The outputs in blocks: `fill_bytes` gives the bytes of the same consecutive
+                // `next_u64` outputs, little-endian.
+                let mut bytes = [0u8; 8 * MASK_BLOCK];
+                for block in inputs.chunks_mut(MASK_BLOCK) {
+                    let bytes = &mut bytes[..8 * block.len()];
+                    rng.fill_bytes(bytes);
+                    for (v, draw) in block.iter_mut().zip(bytes.chunks_exact(8)) {
+                        let draw = u64::from_le_bytes(draw.try_into().expect("8 bytes"));
+                        let masked = (draw >> 11) < threshold;
+                        *v = if masked { F::zero() } else { *v };
                     }
                 }
             }
@@ -91,10 +103,11 @@ impl Noise {
     }
 }
 
-/// A uniform draw in [0, 1) from the top 53 bits of one output.
-fn unit_uniform(rng: &mut ChaCha8Rng) -> f64 {
-    (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-}
+/// Masking draws generated at once.
+const MASK_BLOCK: usize = 64;
+
+/// 2⁵³: the number of uniform draws in [0, 1) that the top 53 bits of an output give.
+const UNIT_SCALE: f64 = (1u64 << 53) as f64;
 
 /// Adds `∂P/∂Y` of the sparsity penalty to the hidden delta (`∂L/∂Y` stage).
 pub(crate) fn add_sparsity_gradient<F: Float>(
@@ -338,6 +351,55 @@ mod tests {
         assert!((2770..=3230).contains(&zeroed), "{zeroed}");
         assert_eq!(a, corrupt(5));
         assert_ne!(a, corrupt(6));
+    }
+
+    /// The masking's definition, one draw at a time: element masked when the uniform draw
+    /// from the top 53 bits of the next output is below the fraction.
+    fn masked_by_definition(values: &mut [f64], fraction: f64, rng: &mut ChaCha8Rng) {
+        for v in values {
+            let uniform = (rng.next_u64() >> 11) as f64 / UNIT_SCALE;
+            if uniform < fraction {
+                *v = 0.0;
+            }
+        }
+    }
+
+    #[test]
+    fn masking_draws_follow_the_definition() {
+        use rand::SeedableRng;
+        // Thresholds at the ends, between representable draws, and common fractions; lengths
+        // within a block, across blocks and with a tail, and calls that leave the generator
+        // in the middle of its buffer (odd lengths) before the next one.
+        let fractions = [
+            0.0,
+            1e-300,
+            1.5 / UNIT_SCALE,
+            0.1,
+            0.3,
+            0.5,
+            0.999_999,
+            1.0 - 1e-16,
+        ];
+        for fraction in fractions {
+            for seed in 0..3 {
+                let (mut rng, mut oracle) = (
+                    ChaCha8Rng::seed_from_u64(seed),
+                    ChaCha8Rng::seed_from_u64(seed),
+                );
+                for length in [0, 1, 7, 63, 64, 65, 200, 1_001] {
+                    let mut values: Vec<f64> = (0..length).map(|i| i as f64 + 1.0).collect();
+                    let mut expected = values.clone();
+                    Noise::Masking { fraction }.corrupt(&mut values, &mut rng);
+                    masked_by_definition(&mut expected, fraction, &mut oracle);
+                    assert_eq!(values, expected, "fraction {fraction}, length {length}");
+                }
+                assert_eq!(
+                    rng.next_u64(),
+                    oracle.next_u64(),
+                    "outputs used: {fraction}"
+                );
+            }
+        }
     }
 
     #[test]
