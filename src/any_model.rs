@@ -294,6 +294,11 @@ fn boxed_stacked<F: Float, A: Activation, O: Activation>(
 /// A new [`VanillaAutoencoder`] whose activations are given by name at run time
 /// ([`Activation::NAME`]: `"sigmoid"`, `"tanh"`, `"identity"`, `"relu"`).
 ///
+/// The calling crate compiles the training code for every pair of activations (16), since
+/// any may be named; where the activations are known when writing the code, the concrete type
+/// (`VanillaAutoencoder::<f64, Tanh, Identity>::new`) builds much faster (a test that built
+/// three kinds of model by name took about 3 minutes to compile optimised, 22 s by type).
+///
 /// # Errors
 /// [`Error::UnknownActivation`]; as [`VanillaAutoencoder::new`].
 ///
