@@ -6,25 +6,13 @@ use crate::common;
 
 use autoencoder::datasets::breast_cancer_wisconsin;
 use autoencoder::{
-    Activation, Identity, Loss, Optimizer, Sigmoid, Tanh, TrainConfig, VanillaAutoencoder,
+    Activation, Identity, Optimizer, Sigmoid, Tanh, TrainConfig, VanillaAutoencoder,
 };
 use common::*;
 
 fn config_of(fixture: &Fixture) -> TrainConfig {
     let c = &fixture.config;
-    let mut config = TrainConfig::new()
-        .learning_rate(c.learning_rate)
-        .momentum(c.momentum.unwrap_or(0.0))
-        .nesterov(c.nesterov)
-        .weight_decay(c.weight_decay)
-        .batch_size(c.batch_size)
-        .epochs(c.epochs)
-        .shuffle(false)
-        .loss(if c.loss == "bce" {
-            Loss::BinaryCrossEntropy
-        } else {
-            Loss::Mse
-        });
+    let mut config = c.train_config();
     if c.optimizer.as_deref() == Some("adam") {
         config = config.optimizer(Optimizer::Adam {
             beta1: c.beta1.unwrap_or(0.9),

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use autoencoder::{Loss, TrainConfig};
 use ndarray::{Array1, Array2};
 use serde::Deserialize;
 
@@ -24,6 +25,26 @@ pub struct Fixture {
     pub config: FixtureConfig,
     pub init: Params,
     pub expected: Expected,
+}
+
+impl FixtureConfig {
+    /// The fixture's SGD settings (learning rate, momentum, decay, batches, epochs, loss), in
+    /// file order; the capability fixtures add their optimiser and penalties to it.
+    pub fn train_config(&self) -> TrainConfig {
+        TrainConfig::new()
+            .learning_rate(self.learning_rate)
+            .momentum(self.momentum.unwrap_or(0.0))
+            .nesterov(self.nesterov)
+            .weight_decay(self.weight_decay)
+            .batch_size(self.batch_size)
+            .epochs(self.epochs)
+            .shuffle(false)
+            .loss(match self.loss.as_str() {
+                "mse" => Loss::Mse,
+                "bce" => Loss::BinaryCrossEntropy,
+                other => panic!("unknown loss {other}"),
+            })
+    }
 }
 
 #[derive(Debug, Deserialize)]

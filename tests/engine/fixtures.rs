@@ -8,9 +8,7 @@
 use crate::common;
 
 use autoencoder::datasets::breast_cancer_wisconsin;
-use autoencoder::{
-    Activation, Float, Identity, Loss, Sigmoid, Tanh, TrainConfig, VanillaAutoencoder,
-};
+use autoencoder::{Activation, Float, Identity, Sigmoid, Tanh, TrainConfig, VanillaAutoencoder};
 use common::*;
 use ndarray::Array2;
 
@@ -23,20 +21,7 @@ struct Deviation {
 }
 
 fn config_of(fixture: &Fixture) -> TrainConfig {
-    let c = &fixture.config;
-    TrainConfig::new()
-        .learning_rate(c.learning_rate)
-        .momentum(c.momentum.unwrap_or(0.0))
-        .nesterov(c.nesterov)
-        .weight_decay(c.weight_decay)
-        .batch_size(c.batch_size)
-        .epochs(c.epochs)
-        .shuffle(false)
-        .loss(match c.loss.as_str() {
-            "mse" => Loss::Mse,
-            "bce" => Loss::BinaryCrossEntropy,
-            other => panic!("unknown loss {other}"),
-        })
+    fixture.config.train_config()
 }
 
 fn run<F: Float, A: Activation>(fixture: &Fixture, x: &Array2<f64>) -> Deviation {
