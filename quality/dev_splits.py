@@ -35,9 +35,16 @@ def main():
     """Write every development split and the manifest."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "quality/dev")
-    out = parser.parse_args().out
+    parser.add_argument("--seeds", type=int, nargs=2, metavar=("FIRST", "COUNT"),
+                        help="every set on these seeds instead (e.g. 20 20: seeds 20-39), "
+                             "for more cases where one split's noise would decide")
+    args = parser.parse_args()
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
     entries = []
     for name, (load, ks, seeds) in SETS.items():
+        if args.seeds:
+            seeds = range(args.seeds[0], args.seeds[0] + args.seeds[1])
         x = load().astype(np.float64)
         for seed in seeds:
             n_test = int(round(0.2 * len(x)))
