@@ -215,6 +215,9 @@ struct Args {
     /// `fit_auto` without its refit on every row (`AutoConfig::refit(false)`).
     #[arg(long)]
     no_refit: bool,
+    /// Curvature pairs of `fit_auto`'s L-BFGS (`AutoConfig::lbfgs_history`; its default: 10).
+    #[arg(long, default_value_t = 10)]
+    lbfgs_history: usize,
     /// Also write every anomaly split's training and test codes and reconstructions into
     /// this folder (for `quality/anomaly_scores.py`).
     #[arg(long)]
@@ -233,7 +236,12 @@ fn main() -> BoxResult<()> {
         &fs::read_to_string(&path)
             .map_err(|e| format!("{}: {e} (run quality/splits.py)", path.display()))?,
     )?;
-    let auto = |k| AutoConfig::new(k).time_budget(budget).refit(!args.no_refit);
+    let auto = |k| {
+        AutoConfig::new(k)
+            .time_budget(budget)
+            .refit(!args.no_refit)
+            .lbfgs_history(args.lbfgs_history)
+    };
     let mut records = Vec::new();
     if !skip("recon") {
         records.extend(reconstruction(

@@ -884,11 +884,12 @@ fn auto_report_dict<'py>(py: Python<'py>, report: &AutoReport) -> PyResult<Bound
 /// `"untied"`, `"tied"`) on a seeded split of `x` (2-D float32 or float64; the model has its
 /// dtype) within `time_budget` seconds (`inf`: none) and returns `(model, report)`, the model
 /// with the lowest validation loss and a dict of what was tried (see the crate's `AutoReport`).
+/// `lbfgs_history`: the curvature pairs its L-BFGS keeps (the crate's `AutoConfig::lbfgs_history`).
 /// The GIL is released while it trains; Ctrl-C is seen when it returns (the budget bounds it).
 #[pyfunction]
 #[pyo3(signature = (
     x, code_size, time_budget=120.0, validation_fraction=0.2, max_iterations=1000, patience=50,
-    seed=0, candidates=None, refit=true
+    seed=0, candidates=None, refit=true, lbfgs_history=10
 ))]
 #[allow(clippy::too_many_arguments)] // Python keyword arguments, one per setting
 fn fit_auto<'py>(
@@ -902,6 +903,7 @@ fn fit_auto<'py>(
     seed: u64,
     candidates: Option<Vec<String>>,
     refit: bool,
+    lbfgs_history: usize,
 ) -> PyResult<(NativeModel, Bound<'py, PyDict>)> {
     let mut config = AutoConfig::new(code_size)
         .time_budget(time_budget_from_seconds(time_budget)?)
@@ -909,7 +911,8 @@ fn fit_auto<'py>(
         .max_iterations(max_iterations)
         .patience(patience)
         .seed(seed)
-        .refit(refit);
+        .refit(refit)
+        .lbfgs_history(lbfgs_history);
     if let Some(names) = candidates {
         let chosen = names
             .iter()

@@ -68,6 +68,15 @@ def test_native_fit_auto_settings(curve):
     assert model.n_code == 2
 
 
+def test_native_fit_auto_lbfgs_history(curve):
+    """The history reaches the training: 10 pairs is the default, 3 trains another model."""
+    def deep_loss(**history):
+        _, report = fit_auto(curve, 1, max_iterations=30, candidates=["deep"], **history)
+        return report["candidates"][0]["validation_loss"]
+    assert deep_loss() == deep_loss(lbfgs_history=10)
+    assert deep_loss() != deep_loss(lbfgs_history=3)
+
+
 def test_zero_budget_keeps_pcas_solution(curve):
     """With no time, PCA's solution (which needs no training) still runs; the others are
     skipped, and the model is not refitted."""
@@ -106,6 +115,9 @@ def test_native_fit_auto_errors(curve):
     for setting in (dict(validation_fraction=1.0), dict(max_iterations=0), dict(patience=0)):
         with pytest.raises(ValueError):
             fit_auto(curve, 1, **setting)
+    for pairs in (0, 101):
+        with pytest.raises(ValueError, match="lbfgs_history"):
+            fit_auto(curve, 1, lbfgs_history=pairs)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

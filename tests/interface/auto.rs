@@ -164,6 +164,18 @@ fn a_spent_budget_skips_the_trained_candidates() {
 }
 
 #[test]
+fn the_lbfgs_history_reaches_the_training_and_defaults_to_ten_pairs() {
+    let x = breast_cancer_wisconsin().features;
+    let deep_loss = |config: AutoConfig| {
+        let (_, report) = fit_auto(&x, &config.candidates(&[Candidate::Deep])).unwrap();
+        report.candidates[0].validation_loss.unwrap().to_bits()
+    };
+    let default = deep_loss(quick(2));
+    assert_eq!(default, deep_loss(quick(2).lbfgs_history(10)));
+    assert_ne!(default, deep_loss(quick(2).lbfgs_history(3)));
+}
+
+#[test]
 fn bad_settings_and_data_are_rejected() {
     let x = breast_cancer_wisconsin().features;
     let name_of = |config: AutoConfig| match fit_auto(&x, &config) {
@@ -182,6 +194,12 @@ fn bad_settings_and_data_are_rejected() {
     );
     assert_eq!(name_of(AutoConfig::new(2).patience(0)), "patience");
     assert_eq!(name_of(AutoConfig::new(2).candidates(&[])), "candidates");
+    for pairs in [0, 101] {
+        assert_eq!(
+            name_of(AutoConfig::new(2).lbfgs_history(pairs)),
+            "lbfgs_history"
+        );
+    }
     assert!(matches!(
         fit_auto(&Array2::<f64>::zeros((1, 3)), &AutoConfig::new(1)),
         Err(Error::InvalidParameter { name: "rows", .. })
