@@ -1,6 +1,9 @@
 //! Anomaly detection: a model trained on normal data reconstructs normal samples well and
 //! anomalies badly ([`Scoring::Reconstruction`]); where normal data is made of several clusters,
 //! the distance of a row's code to the training rows' codes ([`Scoring::CodeNeighbours`]).
+//!
+//! The file is long for the public API it documents (about a third of it is docs and
+//! examples); the nearest-code search is in `neighbours.rs`.
 
 mod neighbours;
 mod roc;
