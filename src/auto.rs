@@ -161,7 +161,7 @@ impl AutoConfig {
     /// give better models where the deep candidate runs to its iteration limit, for more time
     /// per iteration: with 30, QUALITY.md measured test errors 3–7 % lower on the digits
     /// (0.665 / 0.556 / 0.593 / 0.580 of PCA's at k = 2 / 5 / 10 / 16, against 0.695 / 0.598 /
-    /// 0.623 / 0.586) in 10–30 % more time, and lower means on all five development sets.
+    /// 0.623 / 0.586) in 5–35 % more time, and lower means on all five development sets.
     /// Large data (Adam) does not use it.
     pub fn lbfgs_history(mut self, pairs: usize) -> Self {
         self.lbfgs_history = pairs;
@@ -405,7 +405,7 @@ pub fn fit_auto<F: Float, S: Data<Elem = F>>(
 fn training_config(values: usize, seed: u64, lbfgs_history: usize) -> TrainConfig {
     match values > FULL_BATCH_LIMIT {
         false => TrainConfig::new()
-            .optimizer(lbfgs_with_history(lbfgs_history))
+            .optimizer(Optimizer::lbfgs_keeping(lbfgs_history))
             .weight_decay(SMALL_DATA_WEIGHT_DECAY),
         true => TrainConfig::new()
             .optimizer(Optimizer::adam())
@@ -416,22 +416,6 @@ fn training_config(values: usize, seed: u64, lbfgs_history: usize) -> TrainConfi
             }),
     }
     .seed(seed)
-}
-
-/// [`Optimizer::lbfgs`] keeping `history` curvature pairs.
-fn lbfgs_with_history(history: usize) -> Optimizer {
-    match Optimizer::lbfgs() {
-        Optimizer::Lbfgs {
-            gradient_tolerance,
-            loss_tolerance,
-            ..
-        } => Optimizer::Lbfgs {
-            history,
-            gradient_tolerance,
-            loss_tolerance,
-        },
-        other => other,
-    }
 }
 
 /// Trains the chosen model further on every row (the validation rows too), from where its

@@ -73,8 +73,13 @@ impl Optimizer {
     /// # Ok::<(), autoencoder::Error>(())
     /// ```
     pub fn lbfgs() -> Self {
+        Self::lbfgs_keeping(10)
+    }
+
+    /// [`Optimizer::lbfgs`] keeping `history` curvature pairs.
+    pub(crate) fn lbfgs_keeping(history: usize) -> Self {
         Optimizer::Lbfgs {
-            history: 10,
+            history,
             gradient_tolerance: 1e-9,
             loss_tolerance: 1e-12,
         }
