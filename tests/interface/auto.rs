@@ -37,8 +37,8 @@ fn the_chosen_model_has_the_lowest_validation_loss_and_never_loses_to_pca() {
             .iter()
             .find(|c| c.candidate == report.chosen)
             .unwrap();
-        // A later candidate replaces the best so far only when clearly lower (2 % and one
-        // standard error, tested in src/auto.rs), so the linear one (PCA's solution) is never
+        // A later candidate replaces the best so far only when clearly lower (2 % and 1.645
+        // standard errors, tested in src/auto.rs), so the linear one (PCA's solution) is never
         // better than the chosen one.
         let chosen_loss = chosen.validation_loss.unwrap();
         assert!(chosen_loss <= losses[0], "{losses:?}");

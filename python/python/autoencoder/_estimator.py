@@ -27,7 +27,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         solution, a deep untied model (inputs, a tanh hidden layer, code), and single untied
         and tied layers (tanh code, linear output) by L-BFGS (Adam on large data) with early
         stopping on a fifth of the rows, and keeps the one with the lowest validation error (a
-        later candidate must be better by 2 % and by one standard error of the row-by-row
+        later candidate must be better by 2 % and by 1.645 standard errors of the row-by-row
         differences), then trained further on every row. Its model is never worse
         than PCA's on the validation rows and has a linear output, so the data need not lie in
         [0, 1] (standardise it). The recommended choice when you do not want to tune the model;
