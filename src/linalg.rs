@@ -351,6 +351,39 @@ pub(crate) fn transpose<F: Float>(inp: &[F], rows: usize, cols: usize, out: &mut
     }
 }
 
+/// Copies `n` rows of `cols` values, `row(r)` for `r` in `0..n`, into lanes `first..first + n`
+/// of the lane-major `out: [cols, lanes]`: `out[c · lanes + first + r] = row(r)[c]`. How a
+/// batch's samples, wherever they lie, become its lanes.
+#[inline(always)]
+pub(crate) fn rows_to_lanes<'a, F: Float>(
+    n: usize,
+    row: impl Fn(usize) -> &'a [F],
+    cols: usize,
+    out: &mut [F],
+    lanes: usize,
+    first: usize,
+) {
+    // Eight rows at a time: every column's eight values are one contiguous run of lanes (one
+    // sample at a time wrote each value to another cache line).
+    const GROUP: usize = 8;
+    let out = &mut out[..cols * lanes];
+    let whole = n - n % GROUP;
+    for r0 in (0..whole).step_by(GROUP) {
+        let group: [&[F]; GROUP] = std::array::from_fn(|r| &row(r0 + r)[..cols]);
+        for (c, column) in out.chunks_exact_mut(lanes).enumerate() {
+            let run = &mut column[first + r0..][..GROUP];
+            for (slot, values) in run.iter_mut().zip(&group) {
+                *slot = values[c];
+            }
+        }
+    }
+    for r in whole..n {
+        for (column, &v) in out.chunks_exact_mut(lanes).zip(&row(r)[..cols]) {
+            column[first + r] = v;
+        }
+    }
+}
+
 /// Width of the independent partial sums that let reductions vectorise.
 const ACCUMULATORS: usize = kernels::BLOCK;
 
@@ -463,5 +496,44 @@ mod tests {
         let mut out = [0.0; 3];
         sum_lanes(&a, 7, &mut out);
         assert_abs_diff_eq!(out[..], [28.0, 77.0, 126.0][..], epsilon = 0.0);
+    }
+
+    /// Every shape around the tile size, rows taken out of order, into an offset run of lanes
+    /// (the lanes outside it untouched); in f64 and f32 (the two shuffles of the tiles).
+    #[test]
+    fn rows_to_lanes_places_every_value() {
+        fn check<F: Float>() {
+            for n in [0, 1, 7, 8, 9, 17, 24] {
+                for cols in [1, 7, 8, 9, 20] {
+                    let (first, lanes) = (3, n + 5);
+                    let data: Vec<F> = (0..(n + 2) * cols).map(|i| F::cast(i as f64)).collect();
+                    let rows: Vec<usize> = (0..n).map(|j| (j * 7 + 1) % (n + 2)).collect();
+                    let mut out = vec![F::cast(-1.0); cols * lanes];
+                    rows_to_lanes(
+                        n,
+                        |j| &data[rows[j] * cols..][..cols],
+                        cols,
+                        &mut out,
+                        lanes,
+                        first,
+                    );
+                    for c in 0..cols {
+                        for lane in 0..lanes {
+                            let expected = match lane.checked_sub(first) {
+                                Some(j) if j < n => data[rows[j] * cols + c],
+                                _ => F::cast(-1.0),
+                            };
+                            assert_eq!(
+                                out[c * lanes + lane],
+                                expected,
+                                "n {n} cols {cols} c {c} lane {lane}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        check::<f64>();
+        check::<f32>();
     }
 }

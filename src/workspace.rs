@@ -162,12 +162,7 @@ impl<F: Float> Workspace<F> {
         if let [row] = rows {
             inputs.copy_from_slice(&data[row * d..(row + 1) * d]);
         } else {
-            for (lane, &row) in rows.iter().enumerate() {
-                let sample = &data[row * d..(row + 1) * d];
-                for (slot, &v) in inputs[lane..].iter_mut().step_by(lanes).zip(sample) {
-                    *slot = v;
-                }
-            }
+            linalg::rows_to_lanes(lanes, |j| &data[rows[j] * d..][..d], d, inputs, lanes, 0);
         }
         self.inputs_stale = false;
     }
@@ -181,12 +176,8 @@ impl<F: Float> Workspace<F> {
             for (k, part) in parts.iter().enumerate() {
                 let n = part.samples.rows;
                 let x = &part.samples.out_x[n * d..2 * n * d];
-                for (r, sample) in x.chunks_exact(d).enumerate() {
-                    let lane = k * PART_ROWS + r;
-                    for (i, &v) in sample.iter().enumerate() {
-                        self.inputs[i * lanes + lane] = v;
-                    }
-                }
+                let sample = |r: usize| &x[r * d..][..d];
+                linalg::rows_to_lanes(n, sample, d, &mut self.inputs, lanes, k * PART_ROWS);
             }
             self.inputs_stale = false;
         }

@@ -33,12 +33,9 @@ pub(crate) struct StackWorkspace<F> {
 
 impl<F: Float> StackWorkspace<F> {
     pub(super) fn load_rows(&mut self, data: &[F], rows: &[usize]) {
-        let (lanes, width) = (rows.len(), self.n_inputs);
-        for (lane, &row) in rows.iter().enumerate() {
-            for (i, &v) in data[row * width..(row + 1) * width].iter().enumerate() {
-                self.inputs[i * lanes + lane] = v;
-            }
-        }
+        let (lanes, d) = (rows.len(), self.n_inputs);
+        let sample = |j: usize| &data[rows[j] * d..][..d];
+        linalg::rows_to_lanes(lanes, sample, d, &mut self.inputs, lanes, 0);
     }
 
     /// Forward pass to the output logits (in `decoded[0]`).
