@@ -27,7 +27,6 @@
 //! The file is long because every kernel exists for `f32` and `f64`, and its tests (a third of
 //! it) check each against the generic formulas on every instruction-set path.
 
-use std::any::Any;
 use std::sync::OnceLock;
 
 use crate::activation::{Activation, Sigmoid, logistic};
@@ -347,137 +346,6 @@ pub(crate) fn sum_tree<F: Float>(v: &[F; BLOCK]) -> F {
     ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]))
 }
 
-/// Transposes [`BLOCK`] x [`BLOCK`] tiles. With AVX (x86-64-v3) a tile is shuffled in
-/// registers (24 shuffles for `f32`, 32 for `f64`) instead of moved an element at a time; the
-/// CPU is asked once, when the transposer is made (and not used with
-/// `AUTOENCODER_SIMD=portable`).
-#[derive(Clone, Copy)]
-pub(crate) struct TileTransposer {
-    #[cfg(target_arch = "x86_64")]
-    simd: Option<pulp::x86::V3>,
-}
-
-impl TileTransposer {
-    #[inline(always)]
-    pub(crate) fn new() -> Self {
-        Self {
-            #[cfg(target_arch = "x86_64")]
-            simd: if portable_only() {
-                None
-            } else {
-                pulp::x86::V3::try_new()
-            },
-        }
-    }
-
-    /// The transpose of `tile`.
-    #[inline(always)]
-    pub(crate) fn transpose<F: Float>(self, tile: &[[F; BLOCK]; BLOCK]) -> [[F; BLOCK]; BLOCK] {
-        #[cfg(target_arch = "x86_64")]
-        if let Some(simd) = self.simd {
-            let any: &dyn Any = tile;
-            let mut out = [[F::zero(); BLOCK]; BLOCK];
-            let out_any: &mut dyn Any = &mut out;
-            if let (Some(t), Some(o)) = (any.downcast_ref(), out_any.downcast_mut()) {
-                *o = x86::transpose_f32(simd, t);
-                return out;
-            }
-            if let (Some(t), Some(o)) = (any.downcast_ref(), out_any.downcast_mut()) {
-                *o = x86::transpose_f64(simd, t);
-                return out;
-            }
-        }
-        std::array::from_fn(|c| std::array::from_fn(|r| tile[r][c]))
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-mod x86 {
-    use super::BLOCK;
-    use core::arch::x86_64::{__m256, __m256d};
-    use pulp::x86::V3;
-
-    /// 8 x 8 `f32`: pairs of rows interleaved, then pairs of pairs, then the 128-bit halves.
-    /// (Direct calls, no closures: a closure would not inherit the AVX context.)
-    #[inline(always)]
-    pub(super) fn transpose_f32(simd: V3, tile: &[[f32; BLOCK]; BLOCK]) -> [[f32; BLOCK]; BLOCK] {
-        let avx = simd.avx;
-        let r: [__m256; BLOCK] = tile.map(pulp::cast);
-        // t: [a0 b0 a1 b1 | a4 b4 a5 b5], [a2 b2 a3 b3 | a6 b6 a7 b7] for rows a, b; and so on.
-        let t = [
-            avx._mm256_unpacklo_ps(r[0], r[1]),
-            avx._mm256_unpackhi_ps(r[0], r[1]),
-            avx._mm256_unpacklo_ps(r[2], r[3]),
-            avx._mm256_unpackhi_ps(r[2], r[3]),
-            avx._mm256_unpacklo_ps(r[4], r[5]),
-            avx._mm256_unpackhi_ps(r[4], r[5]),
-            avx._mm256_unpacklo_ps(r[6], r[7]),
-            avx._mm256_unpackhi_ps(r[6], r[7]),
-        ];
-        // u: [a0 b0 c0 d0 | a4 b4 c4 d4], [a1 b1 c1 d1 | a5 b5 c5 d5], ...; then rows e-h.
-        let u = [
-            avx._mm256_shuffle_ps::<0x44>(t[0], t[2]),
-            avx._mm256_shuffle_ps::<0xEE>(t[0], t[2]),
-            avx._mm256_shuffle_ps::<0x44>(t[1], t[3]),
-            avx._mm256_shuffle_ps::<0xEE>(t[1], t[3]),
-            avx._mm256_shuffle_ps::<0x44>(t[4], t[6]),
-            avx._mm256_shuffle_ps::<0xEE>(t[4], t[6]),
-            avx._mm256_shuffle_ps::<0x44>(t[5], t[7]),
-            avx._mm256_shuffle_ps::<0xEE>(t[5], t[7]),
-        ];
-        [
-            avx._mm256_permute2f128_ps::<0x20>(u[0], u[4]),
-            avx._mm256_permute2f128_ps::<0x20>(u[1], u[5]),
-            avx._mm256_permute2f128_ps::<0x20>(u[2], u[6]),
-            avx._mm256_permute2f128_ps::<0x20>(u[3], u[7]),
-            avx._mm256_permute2f128_ps::<0x31>(u[0], u[4]),
-            avx._mm256_permute2f128_ps::<0x31>(u[1], u[5]),
-            avx._mm256_permute2f128_ps::<0x31>(u[2], u[6]),
-            avx._mm256_permute2f128_ps::<0x31>(u[3], u[7]),
-        ]
-        .map(pulp::cast)
-    }
-
-    /// 4 x 4 `f64`.
-    #[inline(always)]
-    fn transpose_quarter(simd: V3, r: [__m256d; 4]) -> [__m256d; 4] {
-        let avx = simd.avx;
-        let t0 = avx._mm256_unpacklo_pd(r[0], r[1]);
-        let t1 = avx._mm256_unpackhi_pd(r[0], r[1]);
-        let t2 = avx._mm256_unpacklo_pd(r[2], r[3]);
-        let t3 = avx._mm256_unpackhi_pd(r[2], r[3]);
-        [
-            avx._mm256_permute2f128_pd::<0x20>(t0, t2),
-            avx._mm256_permute2f128_pd::<0x20>(t1, t3),
-            avx._mm256_permute2f128_pd::<0x31>(t0, t2),
-            avx._mm256_permute2f128_pd::<0x31>(t1, t3),
-        ]
-    }
-
-    /// 8 x 8 `f64` as four 4 x 4 quarters, each transposed and moved across the diagonal.
-    #[inline(always)]
-    pub(super) fn transpose_f64(simd: V3, tile: &[[f64; BLOCK]; BLOCK]) -> [[f64; BLOCK]; BLOCK] {
-        // r[i] = [left half of row i, right half of row i].
-        let r: [[__m256d; 2]; BLOCK] = tile.map(pulp::cast);
-        let top_left = transpose_quarter(simd, [r[0][0], r[1][0], r[2][0], r[3][0]]);
-        let top_right = transpose_quarter(simd, [r[0][1], r[1][1], r[2][1], r[3][1]]);
-        let bottom_left = transpose_quarter(simd, [r[4][0], r[5][0], r[6][0], r[7][0]]);
-        let bottom_right = transpose_quarter(simd, [r[4][1], r[5][1], r[6][1], r[7][1]]);
-        // Output row c < 4 continues the left quarters, row c >= 4 the right ones.
-        [
-            [top_left[0], bottom_left[0]],
-            [top_left[1], bottom_left[1]],
-            [top_left[2], bottom_left[2]],
-            [top_left[3], bottom_left[3]],
-            [top_right[0], bottom_right[0]],
-            [top_right[1], bottom_right[1]],
-            [top_right[2], bottom_right[2]],
-            [top_right[3], bottom_right[3]],
-        ]
-        .map(pulp::cast)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -504,21 +372,6 @@ mod tests {
         }
         assert_eq!(exp_f64::<false>(0.0).to_bits(), 1.0_f64.to_bits());
         assert!(exp_f64::<true>(-1e6) >= 0.0 && exp_f64::<true>(-1e6) < 1e-300);
-    }
-
-    #[test]
-    fn tiles_transpose() {
-        let tile: [[f64; BLOCK]; BLOCK] =
-            std::array::from_fn(|r| std::array::from_fn(|c| (r * BLOCK + c) as f64));
-        let single = tile.map(|row| row.map(|v| v as f32));
-        let transposer = TileTransposer::new();
-        let (t64, t32) = (transposer.transpose(&tile), transposer.transpose(&single));
-        for r in 0..BLOCK {
-            for c in 0..BLOCK {
-                assert_eq!(t64[c][r].to_bits(), tile[r][c].to_bits());
-                assert_eq!(t32[c][r].to_bits(), single[r][c].to_bits());
-            }
-        }
     }
 
     #[test]
@@ -810,22 +663,5 @@ mod tests {
     fn v4_and_v3_kernels_agree_bit_for_bit() {
         v4_and_v3_agree::<f64>();
         v4_and_v3_agree::<f32>();
-    }
-
-    #[test]
-    #[cfg(target_arch = "x86_64")]
-    fn v3_and_portable_transposes_agree() {
-        let tile: [[f64; BLOCK]; BLOCK] =
-            std::array::from_fn(|r| std::array::from_fn(|c| (r * BLOCK + c) as f64 - 0.5));
-        let single = tile.map(|row| row.map(|v| v as f32));
-        let portable = TileTransposer { simd: None };
-        let Some(simd) = pulp::x86::V3::try_new() else {
-            eprintln!("no x86-64-v3 on this CPU: only the portable path exists");
-            return;
-        };
-        let v3 = TileTransposer { simd: Some(simd) };
-        assert_eq!(v3.transpose(&tile), portable.transpose(&tile));
-        assert_eq!(v3.transpose(&single), portable.transpose(&single));
-        assert_eq!(portable.transpose(&portable.transpose(&tile)), tile);
     }
 }

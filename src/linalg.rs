@@ -320,35 +320,8 @@ pub(crate) fn sum_rows<F: Float>(values: &[F], cols: usize, out: &mut [F]) {
 /// `out = inpᵀ` for row-major `inp: [rows, cols]`, `out: [cols, rows]`.
 #[inline(always)]
 pub(crate) fn transpose<F: Float>(inp: &[F], rows: usize, cols: usize, out: &mut [F]) {
-    const T: usize = kernels::BLOCK;
-    let (inp, out) = (&inp[..rows * cols], &mut out[..rows * cols]);
-    let (whole_rows, whole_cols) = (rows - rows % T, cols - cols % T);
-    // Tiles of T x T: T contiguous reads per input row, T contiguous writes per output row,
-    // shuffled in registers in between.
-    let transposer = kernels::TileTransposer::new();
-    kernels::vectorized(
-        #[inline(always)]
-        || {
-            for r0 in (0..whole_rows).step_by(T) {
-                for c0 in (0..whole_cols).step_by(T) {
-                    let mut tile = [[F::zero(); T]; T];
-                    for (r, t) in tile.iter_mut().enumerate() {
-                        t.copy_from_slice(&inp[(r0 + r) * cols + c0..][..T]);
-                    }
-                    for (c, row) in transposer.transpose(&tile).iter().enumerate() {
-                        out[(c0 + c) * rows + r0..][..T].copy_from_slice(row);
-                    }
-                }
-            }
-        },
-    );
-    // The edges.
-    for r in 0..rows {
-        let c_start = if r < whole_rows { whole_cols } else { 0 };
-        for c in c_start..cols {
-            out[c * rows + r] = inp[r * cols + c];
-        }
-    }
+    let inp = &inp[..rows * cols];
+    rows_to_lanes(rows, |r| &inp[r * cols..][..cols], cols, out, rows, 0);
 }
 
 /// Copies `n` rows of `cols` values, `row(r)` for `r` in `0..n`, into lanes `first..first + n`
@@ -499,7 +472,7 @@ mod tests {
     }
 
     /// Every shape around the tile size, rows taken out of order, into an offset run of lanes
-    /// (the lanes outside it untouched); in f64 and f32 (the two shuffles of the tiles).
+    /// (the lanes outside it untouched), in f64 and f32; and `transpose`, built on it.
     #[test]
     fn rows_to_lanes_places_every_value() {
         fn check<F: Float>() {
@@ -535,5 +508,12 @@ mod tests {
         }
         check::<f64>();
         check::<f32>();
+        let (rows, cols) = (9, 20);
+        let m: Vec<f64> = (0..rows * cols).map(|i| i as f64).collect();
+        let mut t = vec![0.0; rows * cols];
+        transpose(&m, rows, cols, &mut t);
+        for (r, c) in (0..rows).flat_map(|r| (0..cols).map(move |c| (r, c))) {
+            assert_eq!(t[c * rows + r], m[r * cols + c]);
+        }
     }
 }
