@@ -513,7 +513,7 @@ mod tests {
         let mut t = vec![0.0; rows * cols];
         transpose(&m, rows, cols, &mut t);
         for (r, c) in (0..rows).flat_map(|r| (0..cols).map(move |c| (r, c))) {
-            assert_eq!(t[c * rows + r], m[r * cols + c]);
+            assert_eq!(t[c * rows + r].to_bits(), m[r * cols + c].to_bits());
         }
     }
 }
